@@ -1,0 +1,37 @@
+# The micrograd exercise kit. Every target uses the virtual environment in .venv,
+# which `make setup` creates (and any target creates on first use).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# nbgrader shells out to alembic, found on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+exercise ?=
+force ?=
+
+.PHONY: setup check test test-fast stubs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[torch,plots,nbgrader,demo,test]"
+	@command -v dot >/dev/null || echo "note: the graphviz 'dot' binary is missing (Debian: apt-get install -y graphviz)"
+	touch $@
+
+setup: $(VENV)/.installed
+
+check: $(VENV)/.installed
+	$(PY) -m grader check $(exercise)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not slow"
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The grader: cases, running student code in isolation, scoring and reports."""

@@ -1,0 +1,1 @@
+"""micrograd_ref: the trusted reference micrograd the kit grades against."""

@@ -1,0 +1,23 @@
+"""Losses: cross-entropy of logits against a class index, and its mean over a data split."""
+from micrograd_ref.engine import Value
+
+
+def cross_entropy(logits, target):
+    """-log softmax(logits)[target], like `torch.nn.functional.cross_entropy` for one example.
+
+    -log(exp(z_t) / sum_i exp(z_i)) = log(sum_i exp(z_i)) - z_t. The max logit is subtracted
+    first, which changes neither the loss nor its gradients, so that exp() cannot overflow and
+    the sum cannot underflow to 0 (logits like [1000, 0, -1000]).
+    """
+    max_val = max(v.data for v in logits)
+    logits = [v - max_val for v in logits]
+    denom = sum(v.exp() for v in logits)
+    return denom.log() - logits[target]
+
+
+def loss_fn(model, split):
+    """Mean cross-entropy of `model` over `split`, a list of (x, class) pairs, summed in order."""
+    total_loss = Value(0.0)
+    for x, y in split:
+        total_loss = total_loss + cross_entropy(model(x), y)
+    return total_loss * (1.0 / len(split))
