@@ -15,7 +15,11 @@ force ?=
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[torch,plots,nbgrader,demo,test]"
+	@# The kit runs from this folder (python -m grader ...); only its dependencies are installed.
+	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	    print("\n".join(p["dependencies"] + sum(p["optional-dependencies"].values(), [])))' \
+	    > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
 	@command -v dot >/dev/null || echo "note: the graphviz 'dot' binary is missing (Debian: apt-get install -y graphviz)"
 	touch $@
 

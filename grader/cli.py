@@ -1,0 +1,34 @@
+"""The command line, `python -m grader COMMAND ...`: a thin layer over functions tests call directly.
+
+Each command lives in its own module, imported only when that command runs (so `check` does not
+pay for what `nbgrader` or `batch` import). A command module provides
+`add_arguments(parser)` and `run(args) -> int` (the exit status).
+"""
+import argparse
+import importlib
+import sys
+
+# name: (module, one-line help)
+COMMANDS = {
+    "check": ("grader.check", "grade a submission (default: exercises/), per op"),
+    "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
+}
+
+
+def main(argv=None):
+    """Parse the command line, run the command, return its exit status (2 for usage errors)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = argparse.ArgumentParser(prog="python -m grader", description="The micrograd exercise kit's grader.")
+    parser.add_argument("command", choices=sorted(COMMANDS), metavar="COMMAND",
+                        help="; ".join(f"{name}: {text}" for name, (_, text) in COMMANDS.items()))
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0 if argv else 2
+    if argv[0] not in COMMANDS:
+        parser.parse_args(argv[:1])  # prints the usage error and exits with 2
+    module_name, text = COMMANDS[argv[0]]
+    module = importlib.import_module(module_name)
+    sub = argparse.ArgumentParser(prog=f"python -m grader {argv[0]}", description=text)
+    module.add_arguments(sub)
+    args = sub.parse_args(argv[1:])
+    return module.run(args)
