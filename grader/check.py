@@ -164,6 +164,8 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         if error and error["type"] == "NotImplementedError":
             not_implemented += 1
         failure = _failure(test_id, i, case, hidden, got, want, error, outcome)
+        if not hidden and torch_want is not None:
+            failure.torch = sanitize(torch_want)
         result.failures.append(failure)
         if result.failure is None:
             result.failure = failure
@@ -173,6 +175,13 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
                 result.mistake = mistake
                 result.title, result.hint = diagnose.MISTAKES[mistake]
 
+    if test_id == "train.loop" and cases and not cases[0][1]:
+        # the first case's curves, for views that draw them (the HTML report)
+        first = outcome.results.get(0) or {}
+        result.detail = sanitize({
+            "case": cases[0][0], "student": first.get("losses"), "student_params": first.get("params"),
+            "reference": None if isinstance(ref_values[0], Exception) else ref_values[0]["losses"],
+            "torch": torch_values[0]["losses"] if torch_values[0] else None})
     if result.total:
         result.score = round(points * result.passed / result.total, 4)
     if result.total and result.passed == result.total and not result.internal_errors:

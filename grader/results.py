@@ -21,6 +21,7 @@ class Failure:
     got: dict | None  # what the student's code returned (None when it raised)
     problem: str  # the first difference, or the exception
     where: str = ""  # file and line, when the student's code raised
+    torch: dict | None = None  # what PyTorch computed for the same case (None for hidden cases)
 
 
 @dataclasses.dataclass
@@ -44,6 +45,7 @@ class TestResult:
     output: str = ""  # what the student's code printed
     hidden_cases: int = 0
     elapsed: float = 0.0
+    detail: dict = dataclasses.field(default_factory=dict)  # views' extras, e.g. train.loop's curves
 
 
 @dataclasses.dataclass
