@@ -205,7 +205,8 @@ def _marker_tokens(source):
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         text = tok.string
         if tok.type == tokenize.STRING and (BEGIN in text or END in text):
-            yield "string", BEGIN if BEGIN in text else END, tok.start[0], tok.start[1]
+            marker = BEGIN if BEGIN in text else END
+            yield "string", marker, tok.start[0] + text[: text.index(marker)].count("\n"), tok.start[1]
         elif tok.type == tokenize.COMMENT:
             if BEGIN_RE.fullmatch(text):
                 kind = "begin"
