@@ -189,7 +189,7 @@ def notebook(solutions_dir, points):
                 cells.append(v4.new_code_cell(_test_source(test_id, points[test_id]),
                                               metadata=_meta(grade_id, grade=True, locked=True,
                                                              points=points[test_id])))
-                layout["tests"][grade_id] = {"id": test_id, "points": points[test_id]}
+                layout["tests"][grade_id] = {"id": test_id, "points": points[test_id], "cell": f"answer_{part}_{name}"}
     for i, cell in enumerate(cells):
         cell["id"] = cell.metadata.get("nbgrader", {}).get("grade_id") or f"text-{i:02d}"
     nb = v4.new_notebook(cells=cells, metadata={

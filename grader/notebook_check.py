@@ -20,28 +20,50 @@ AUTOGRADE_NOTE = ("Graded by the course's grader outside this notebook's kernel:
                   "see your feedback for the score of this test.")
 
 
+class NotFullMarks(Exception):
+    """Raised by a test cell under `nbgrader validate`, whose report shows a failing cell's error
+    but not its output: the feedback is the whole "traceback"."""
+
+    def _render_traceback_(self):  # IPython shows these lines instead of a traceback
+        return str(self).splitlines()
+
+
 def check(test_id, layout):
-    """Grade `test_id` on the answer cells as last run in this kernel; print feedback, return the score."""
+    """Grade `test_id` on the answer cells as last run in this kernel; print feedback, return the score.
+
+    Under `nbgrader validate`, a test short of full marks raises NotFullMarks with the feedback instead.
+    """
+    mode = os.environ.get("NBGRADER_EXECUTION")
     with contextlib.redirect_stderr(sys.stdout):
-        if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        if mode == "autograde":
             print(AUTOGRADE_NOTE)
             return 0.0
-        grade_id = test_id.replace(".", "_")
-        if grade_id not in layout["tests"]:
-            print(f"{test_id} is not a test of this notebook; nothing was graded.")
-            return 0.0
-        try:
-            sources, missing = sources_from_history(layout)
-            if missing:
-                print(f"{test_id}: 0 points — run the cells above first: {', '.join(missing)} "
-                      "not defined in this kernel yet.")
-                return 0.0
-            result = notebook_grading.grade_sources(sources, layout, [grade_id]).tests[0]
-        except Exception as exc:  # the check itself failed: say so, score nothing
-            print(f"{test_id}: could not be graded here ({type(exc).__name__}: {exc}).")
-            return 0.0
-        print(notebook_grading.feedback(result), end="")
-        return notebook_grading.capped(result)
+        text, score, points = _grade(test_id, layout)
+    if mode == "validate" and score < points:
+        raise NotFullMarks(text)
+    print(text, end="")
+    return score
+
+
+def _grade(test_id, layout):
+    """(feedback text, score, points) for `test_id`; never raises."""
+    grade_id = test_id.replace(".", "_")
+    if grade_id not in layout["tests"]:
+        return f"{test_id} is not a test of this notebook; nothing was graded.\n", 0.0, 0.0
+    points = float(layout["tests"][grade_id]["points"])
+    try:
+        sources, missing = sources_from_history(layout)
+        # a test needs the answer cell above it; cells not run yet are left out of the files
+        cells = [cell for spec in layout["parts"].values() for cell in spec["cells"]]
+        needed = next(cell["names"][0] for cell in cells if cell["grade_id"] == layout["tests"][grade_id]["cell"])
+        missing = [name for name in missing if name == needed]
+        if missing:
+            return (f"{test_id}: 0/{points:g} points — run the cells above first: {', '.join(missing)} "
+                    "not defined in this kernel yet.\n", 0.0, points)
+        result = notebook_grading.grade_sources(sources, layout, [grade_id]).tests[0]
+    except Exception as exc:  # the check itself failed: say so, score nothing
+        return f"{test_id}: could not be graded here ({type(exc).__name__}: {exc}).\n", 0.0, points
+    return notebook_grading.feedback(result), notebook_grading.capped(result), points
 
 
 def sources_from_history(layout, history=None):

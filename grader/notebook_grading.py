@@ -16,9 +16,12 @@ scoring outside the kernel go through `grade_sources`, so they grade the same fi
 """
 import pathlib
 import tempfile
+import textwrap
 
 from grader import check, config
 from grader.reports import feedback_lines
+
+WIDTH = 84
 
 
 def assemble(layout, sources):
@@ -64,4 +67,6 @@ def feedback(result, hidden=False):
     if result.output:
         lines.append("your code printed:")
         lines += [f"    {line}" for line in result.output.splitlines()[:5]]
-    return "\n".join(lines) + "\n"
+    # short lines: nbgrader validate cuts longer ones
+    wrapped = [w for line in lines for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ") or [""]]
+    return "\n".join(wrapped) + "\n"
