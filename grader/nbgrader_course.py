@@ -254,11 +254,11 @@ CONFIG_TEMPLATE = '''\
 """nbgrader settings of the micrograd course. Written by the micrograd kit (`make nbgrader`):
 change grader.toml or solutions/ in the kit and rebuild, rather than this file.
 
-Scores are computed outside the notebook's kernel. After nbgrader has run a submission (Execute),
-MicrogradScores takes the answer cells' code from the notebook, grades it with the kit's grader in
-child processes, and writes each test cell's output and score, replacing whatever the kernel
-produced there; SaveAutoGrades then records those scores. The hidden seed below adds hidden cases
-and stays here, on the instructor's side.
+Scores are computed outside the notebook's kernel. Before nbgrader runs a submission (Execute),
+StartMicrogradScores takes the answer cells' code from the notebook and starts grading it with the
+kit's grader, in child processes; after the run, MicrogradScores writes each test cell's output and
+score from that grade, replacing whatever the kernel produced there; SaveAutoGrades then records
+those scores. The hidden seed below adds hidden cases and stays here, on the instructor's side.
 """
 import sys
 
@@ -267,7 +267,7 @@ if KIT not in sys.path:
     sys.path.insert(0, KIT)
 
 from nbgrader.converters.autograde import Autograde  # noqa: E402
-from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
+from nbgrader.preprocessors import Execute, SaveAutoGrades  # noqa: E402
 
 c = get_config()  # noqa: F821  (defined by the config loader)
 c.CourseDirectory.course_id = {course!r}
@@ -279,6 +279,7 @@ c.OverwriteCells.add_missing_cells = True
 
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 steps.insert(steps.index(SaveAutoGrades), "grader.nbgrader_scores.MicrogradScores")
+steps.insert(steps.index(Execute), "grader.nbgrader_scores.StartMicrogradScores")  # grading overlaps execution
 c.Autograde.autograde_preprocessors = steps
 c.MicrogradScores.settings_file = {settings_file!r}
 c.MicrogradScores.layout = {layout}

@@ -34,11 +34,11 @@ def assemble(layout, sources):
     return files
 
 
-def grade_sources(sources, layout, grade_ids, settings=None):
+def grade_sources(sources, layout, grade_ids, settings=None, live_torch=None):
     """Grade the test cells `grade_ids` on the files assembled from `sources`: a Report, one test each.
 
     Points come from the layout (the cells' points); `settings` gives limits, tolerances and the
-    hidden seed (default: none, the student's view).
+    hidden seed (default: none, the student's view); `live_torch` is check.grade's.
     """
     settings = settings or config.Settings()
     settings.points = dict(settings.points)
@@ -50,7 +50,7 @@ def grade_sources(sources, layout, grade_ids, settings=None):
     with tempfile.TemporaryDirectory(prefix="micrograd-notebook-") as folder:
         for name, text in assemble(layout, sources).items():
             (pathlib.Path(folder) / name).write_text(text, encoding="utf-8")
-        return check.grade(folder, test_ids, settings)
+        return check.grade(folder, test_ids, settings, live_torch=live_torch)
 
 
 def capped(result):
