@@ -241,3 +241,26 @@ def test_validate_shows_per_op_feedback(course, notebooks, tmp_path):
     assert "VALIDATION FAILED ON 1 CELL(S)" in out, out + done.stderr
     assert 'check("engine.tanh")' in out and "likely mistake: tanh's derivative is missing a square" in out
     assert "hidden" not in out.lower()  # the student's view has no hidden cases
+
+
+def test_test_cells_in_jupyter_print_feedback_return_their_score_and_never_use_stderr(course, notebooks, tmp_path):
+    """Run in a kernel as a student would (no nbgrader around): each test cell's result is its score."""
+    from nbclient import NotebookClient
+
+    shutil.copy(course[0] / "release/micrograd/micrograd_check.py", tmp_path)
+    nb = nbformat.from_dict(json.loads(json.dumps(notebooks["broken"])))
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    scores = {}
+    for gid, cell in _cells(nb).items():
+        if gid not in GRADE_IDS:
+            continue
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.outputs
+        results = [o for o in cell.outputs if o.output_type == "execute_result"]
+        scores[gid] = float(results[0].data["text/plain"])
+        printed = "".join(o.text for o in cell.outputs if o.output_type == "stream")
+        assert printed.startswith(f"{GRADE_IDS[gid]}: {scores[gid]:g}/{DEFAULT_POINTS[GRADE_IDS[gid]]:g} points")
+    assert set(scores) == set(GRADE_IDS) - {"engine_add"}  # deleted from this submission
+    assert 0 <= scores.pop("engine_tanh") < DEFAULT_POINTS["engine.tanh"]
+    # the student's view has no hidden cases: exp, right on the public ones, has full marks here
+    assert scores == {gid: DEFAULT_POINTS[GRADE_IDS[gid]] for gid in scores}

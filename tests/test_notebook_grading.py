@@ -79,3 +79,20 @@ def test_feedback_score_is_capped_and_short(built):
     assert notebook_grading.capped(result) == 3.0
     assert text.startswith("engine.tanh: 3/3 points (including 4 hidden cases)")
     assert max(len(line) for line in text.splitlines()) <= notebook_grading.WIDTH
+
+
+def test_a_malformed_answer_key_builds_nothing_and_says_where(tmp_path, capsys):
+    import argparse
+    import shutil
+
+    solutions = tmp_path / "solutions"
+    shutil.copytree(ROOT / "solutions", solutions)
+    engine = solutions / "engine.py"
+    lines = engine.read_text().splitlines()
+    end = next(i for i, line in enumerate(lines) if line.strip() == "# END SOLUTION")
+    engine.write_text("\n".join(lines[:end] + lines[end + 1 :]) + "\n")
+    args = argparse.Namespace(out=tmp_path / "course", solutions=solutions, config=None)
+    assert course_lib.run(args) == 1
+    err = capsys.readouterr().err
+    assert "engine.py:" in err and "the course was not built" in err
+    assert not (tmp_path / "course").exists()
