@@ -280,6 +280,7 @@ c.OverwriteCells.add_missing_cells = True
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 steps.insert(steps.index(SaveAutoGrades), "grader.nbgrader_scores.MicrogradScores")
 steps.insert(steps.index(Execute), "grader.nbgrader_scores.StartMicrogradScores")  # grading overlaps execution
+steps[steps.index(Execute)] = "grader.nbgrader_scores.ExecuteToTheEnd"  # a kernel killed by student code
 c.Autograde.autograde_preprocessors = steps
 c.MicrogradScores.settings_file = {settings_file!r}
 c.MicrogradScores.layout = {layout}

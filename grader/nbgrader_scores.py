@@ -11,6 +11,9 @@ marks. These steps run in nbgrader's own process instead:
   is not in the pipeline) and replaces every test cell's output with the grader's feedback and
   score. Whatever the kernel printed or returned in a test cell is discarded.
 
+ExecuteToTheEnd takes Execute's place, so that a kernel the student's code kills costs what the
+grader says it costs, not the whole submission.
+
 Only code the course expects counts: answer cells by their grade_id (a deleted one is graded as
 released, i.e. not written), given code from the course's layout. Cells a student adds are not
 graded, the same rule as the check inside the notebook.
@@ -18,9 +21,10 @@ graded, the same rule as the check inside the notebook.
 import concurrent.futures
 import copy
 
+from nbclient.exceptions import DeadKernelError
 from nbformat import v4
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Integer, Unicode
 
 from grader import config, notebook_grading
@@ -109,6 +113,22 @@ class StartMicrogradScores(MicrogradScores):
             resources[PENDING] = pool.submit(self.grade, snapshot, resources)
             pool.shutdown(wait=False)
         return nb, resources
+
+
+class ExecuteToTheEnd(Execute):
+    """nbgrader's Execute, except that a kernel killed by the student's code (os._exit, a crash)
+    ends the run, not the student's grade: the cells after it stay unrun, and the scores still
+    come from MicrogradScores, where such code costs only the part it is in."""
+
+    def preprocess(self, nb, resources, km=None):
+        """Run the notebook as Execute does; on a dead kernel, keep what ran and go on."""
+        try:
+            return super().preprocess(nb, resources, km=km)
+        except DeadKernelError:
+            self.log.warning("The kernel died while running %s; the cells after that point were not run. "
+                             "The test cells are scored by the course's grader all the same.",
+                             resources["nbgrader"]["notebook"])
+            return nb, resources
 
 
 def _released(gb, grade_id, info):
