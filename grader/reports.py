@@ -4,8 +4,8 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 
+from grader.atomic import write_atomic
 from grader.results import SCHEMA_PATH
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_attempted": "yellow"}
@@ -122,27 +122,11 @@ def render(report, fmt, color=None):
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def write_atomic(path, content):
-    """Write `content` to `path` through a temporary file and a rename: readers never see half a file."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a normal file's mode, not mkstemp's private one
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def emit(report, fmt, out=None):
     """Print the report, or write it to `out` atomically."""
     content = render(report, fmt, color=False if out else None)
     if out:
+        pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, content)
         print(f"report written to {out}")
     else:
