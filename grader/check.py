@@ -170,7 +170,7 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         if result.failure is None:
             result.failure = failure
             mistake = (diagnose.diagnose_error(test_id, error) if error
-                       else diagnose.diagnose(test_id, case, got, want))
+                       else diagnose.diagnose(test_id, case, got, want) if got is not None else None)
             if mistake:
                 result.mistake = mistake
                 result.title, result.hint = diagnose.MISTAKES[mistake]
