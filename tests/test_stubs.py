@@ -437,10 +437,12 @@ def driven():
     return json.loads(proc.stdout)
 
 
-def test_exercises_import_in_a_fresh_interpreter():
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import engine, nn, train; print('ok')"
-    proc = subprocess.run([sys.executable, "-c", code, str(EXERCISES)], capture_output=True, text=True)
-    assert proc.stdout.strip() == "ok" and proc.stderr == ""
+@pytest.mark.parametrize("name", ["engine", "nn", "train"])
+def test_each_exercise_imports_alone_in_a_fresh_interpreter(name):
+    code = f"import sys; sys.path.insert(0, sys.argv[1]); import {name}; print({name}.__file__)"
+    proc = subprocess.run([sys.executable, "-c", code, str(EXERCISES)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert proc.stderr == "" and Path(proc.stdout.strip()) == EXERCISES / f"{name}.py"
 
 
 def test_every_stub_raises_not_implemented_with_its_id(driven):
