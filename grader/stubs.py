@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.atomic import write_atomic
-from grader.ids import TEST_IDS
+from grader.spec import TEST_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END, HINT = "BEGIN SOLUTION", "END SOLUTION", "HINT:"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import atomic, stubs
-from grader.ids import TEST_IDS
+from grader.spec import TEST_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
