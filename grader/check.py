@@ -192,7 +192,7 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         result.summary = "no case could be graded"
     elif not_implemented == result.total - result.passed and result.passed == 0:
         result.status = "not_attempted"
-        result.summary = result.failure.problem
+        result.summary = "not written yet — " + result.failure.problem.removeprefix("NotImplementedError: ")
     else:
         if outcome.status != "ok":
             result.status = "error"

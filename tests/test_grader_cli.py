@@ -148,3 +148,12 @@ def test_student_code_runs_unprivileged_when_asked(tmp_path):
     add, mul = report.tests
     assert mul.score == mul.max_score  # the rest runs fine as nobody
     assert add.score == 0 and "PermissionError" in add.failure.problem
+
+
+def test_text_report_shows_brackets_and_markup_literally(tmp_path):
+    from grader import reports
+
+    report = check.grade(ROOT / "exercises", ["train.cross_entropy"])
+    report.tests[0].summary = "logits[target] and [bold]not bold[/bold]"
+    out = reports.text(report, color=False, width=200)
+    assert "logits[target]" in out and "[bold]not bold[/bold]" in out
