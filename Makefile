@@ -25,8 +25,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The text report in the terminal; its HTML twin (graphs, training curves) in build/report.html.
 check: $(VENV)/.installed
-	$(PY) -m grader check $(exercise)
+	$(PY) -m grader check $(exercise) --html build/report.html
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
