@@ -42,15 +42,15 @@ def loss_curves(detail):
     fig = Figure(figsize=(5.2, 3.2))
     ax = fig.subplots()
     # yours first, underneath: where it is right, the reference and PyTorch are drawn on top of it
-    for values, label, style in [
-        (detail.get("student"), "your loop", dict(color=YOURS, linewidth=3, marker="o", markersize=5, alpha=0.8)),
-        (detail.get("reference"), "reference", dict(color=REFERENCE, linestyle="--", linewidth=1.5)),
-        (detail.get("torch"), "PyTorch", dict(color=TORCH, linestyle=":", linewidth=2, marker="x", markersize=6)),
+    for key, label, style in [
+        ("student", "your loop", dict(color=YOURS, linewidth=3, marker="o", markersize=5, alpha=0.8)),
+        ("reference", "reference", dict(color=REFERENCE, linestyle="--", linewidth=1.5)),
+        ("torch", "PyTorch", dict(color=TORCH, linestyle=":", linewidth=2, marker="x", markersize=6)),
     ]:
-        points = _finite(values)
+        points = _finite(detail.get(key))
         if points:
             steps, losses = zip(*points)
-            ax.plot(steps, losses, label=label, **style)
+            ax.plot(steps, losses, label=label, gid=f"loss-{key}", **style)
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.grid(alpha=0.3)
