@@ -9,9 +9,10 @@ import json
 import pathlib
 import re
 
+import graphviz
 import jinja2
 
-from grader import report_graphs
+from grader import report_graphs, reports
 from grader.compare import LABELS
 from grader.report_graphs import differs, show
 
@@ -40,7 +41,8 @@ def render(report):
     return env.get_template("report.html").render(
         report=report, sections=sections, counts=counts, drawing=drawing,
         todo=[t.id for t in report.tests if t.status == "not_attempted"],
-        install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor, num=_num,
+        install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor,
+        num=reports._num, status_word=reports.STATUS_WORD,
         wrong_grad=report_graphs.WRONG_GRAD, wrong_data=report_graphs.WRONG_DATA)
 
 
@@ -52,10 +54,6 @@ def _has_section(t):
 
 def _anchor(test_id):
     return "t-" + test_id.replace(".", "-")
-
-
-def _num(x):
-    return f"{round(x, 2):g}"
 
 
 def _section(t, drawing, k):
@@ -92,9 +90,12 @@ def _graph(test_id, failure, drawing, k):
     if graph is None:
         return {"svg": None, "text": None, "wrong": [],
                 "why": "This graph is too big to draw; its size is in the case's description."}
-    svg = None if drawing["dot_missing"] else report_graphs.as_svg(graph)
-    if svg is None:
-        drawing["dot_missing"] = True
+    svg = None
+    if not drawing["dot_missing"]:
+        try:
+            svg = report_graphs.as_svg(graph)
+        except graphviz.ExecutableNotFound:
+            drawing["dot_missing"] = True
     return {"svg": _inline(svg, f"g{k}") if svg else None,
             "text": None if svg else report_graphs.as_text(graph), "wrong": graph.wrong, "why": ""}
 

@@ -45,12 +45,19 @@ def show(x):
     x = number(x)
     if isinstance(x, float) and math.isfinite(x):
         return f"{x:.6g}"
-    return compare.describe(x)
+    text = compare.describe(x)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def differs(got, want):
     """Does the student's number differ from the expected one (by the grader's default tolerance)?"""
     return not compare.close(number(got), number(want))
+
+
+def listed(record, key):
+    """record[key] when it is a list (a student's result may hold anything), else []."""
+    value = (record or {}).get(key)
+    return value if isinstance(value, list) else []
 
 
 def _mark(node, got, want, what, colors, notes, fill):
@@ -86,11 +93,11 @@ def op_graph(test_id, failure):
     out.grad = case["g"]
     if "out" in want:
         out.data = number(want["out"])
-    for v, g in zip(operands, want.get("grads", [])):
+    for v, g in zip(operands, listed(want, "grads")):
         v.grad = number(g)
     colors, notes = {}, {}
     _mark(out, got.get("out"), want.get("out"), "data", colors, notes, WRONG_DATA)
-    for v, g, w in zip(operands, got.get("grads", []), want.get("grads", [])):
+    for v, g, w in zip(operands, listed(got, "grads"), listed(want, "grads")):
         _mark(v, g, w, "grad", colors, notes, WRONG_GRAD)
     return CaseGraph(out, labels, colors, notes)
 
@@ -108,8 +115,7 @@ def backward_graph(failure):
         # the op node lists the local derivatives, one per child, in order
         op = "local " + ", ".join(f"{x:g}" for x in spec["local"]) if children else ""
         nodes.append(Value(spec["data"], children, op, tuple(spec["local"])))
-    want = (failure.expected or {}).get("grads", [])
-    got = (failure.got or {}).get("grads", [])
+    want, got = listed(failure.expected, "grads"), listed(failure.got, "grads")
     for v, g in zip(nodes, want):
         v.grad = number(g)
     labels = {v: f"n{i}" for i, v in enumerate(nodes)}
@@ -129,14 +135,17 @@ def case_graph(test_id, failure):
 
 
 def as_svg(graph):
-    """The graph drawn by graphviz, as an inline <svg> element; None when `dot` is not installed."""
+    """The graph drawn by graphviz, as an inline <svg> element; None when `dot` could not draw it.
+
+    Raises graphviz.ExecutableNotFound when `dot` is not installed.
+    """
     import graphviz
 
     dot = draw_dot(graph.root, labels=graph.labels, colors=graph.colors, notes=graph.notes)
     try:
-        svg = dot.pipe(format="svg", encoding="utf-8")
-    except graphviz.ExecutableNotFound:
-        return None
+        svg = dot.pipe(format="svg", encoding="utf-8", quiet=True)
+    except graphviz.CalledProcessError:
+        return None  # the page lists the graph as text instead
     return svg[svg.index("<svg"):]
 
 

@@ -31,7 +31,8 @@ def _svg(fig):
 
 
 def _finite(values):
-    return [(i + 1, v) for i, v in enumerate(map(number, values or []))
+    values = values if isinstance(values, list) else []
+    return [(i + 1, v) for i, v in enumerate(map(number, values))
             if isinstance(v, (int, float)) and math.isfinite(v)]
 
 
@@ -62,7 +63,7 @@ def trained_model(case, params):
     """The reference MLP of a train.loop case with `params` (in parameters() order), or None if they do not fit."""
     model = nn.MLP(2, case["nouts"], rng=RNG(case["seed"]))
     model_params = model.parameters()
-    values = [number(p) for p in params or []]
+    values = [number(p) for p in params] if isinstance(params, list) else []
     if len(values) != len(model_params) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
         return None
     for p, v in zip(model_params, values):

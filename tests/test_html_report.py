@@ -1,6 +1,6 @@
 """The HTML report: a buggy submission's page shows the marked graph, the value tables and the curves;
 it needs nothing from the network, survives a missing `dot`, and renders in a real Chromium."""
-import json
+import dataclasses
 import math
 import pathlib
 import re
@@ -10,9 +10,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grader import check, html_report, report_graphs
-from grader.results import Failure
+from grader.results import Failure, Report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -190,6 +192,42 @@ def test_big_graphs_are_described_not_drawn():
     assert report_graphs.case_graph("engine.backward", chain) is None
     hidden = Failure(case=9, description="hidden case 9", inputs={}, expected=None, got=None, problem="differs")
     assert report_graphs.case_graph("engine.tanh", hidden) is None
+
+
+# anything a student's code can send back: numbers, NaN as the report stores it, text, nesting
+ODD = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.text(max_size=12) | st.sampled_from(["nan", "inf", "-inf"])
+    | st.fixed_dictionaries({"not_a_number": st.text(max_size=6), "repr": st.text(max_size=12)}),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # the fixture's long repr
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_result_a_student_sends_back_renders(buggy_report, data):
+    tests = []
+    for t in buggy_report.tests:
+        if t.id == "train.loop":
+            continue  # its pictures are checked below; matplotlib is too slow to run 25 times here
+        got = data.draw(st.none() | st.fixed_dictionaries({key: ODD for key in t.failure.expected}), label=t.id)
+        failure = dataclasses.replace(t.failure, got=got, problem="<b>not bold</b>")
+        tests.append(dataclasses.replace(t, failure=failure, failures=[failure]))
+    html = html_report.render(Report(submission="odd <folder>", tests=tests, score=0.0, max_score=13.0))
+    for t in tests:
+        assert "&lt;b&gt;not bold&lt;/b&gt;" in section(html, t.id)
+    assert svgs(html)  # each graph still parses as XML, whatever text went into it
+    assert "<folder>" not in html
+
+
+def test_training_pictures_survive_a_broken_loop(buggy_report):
+    t = next(t for t in buggy_report.tests if t.id == "train.loop")
+    detail = dict(t.detail, student=[1.2, "nan", {"not_a_number": "str", "repr": "'x'"}, None, "inf"],
+                  student_params={"w": 1})
+    html = html_report.render(Report(submission="s", tests=[dataclasses.replace(t, detail=detail)],
+                                     score=0.0, max_score=6.0))
+    curves, boundary = svgs(section(html, "train.loop"))
+    assert any(t.text == "no usable parameters" for t in boundary.iter(f"{SVG}text"))
 
 
 def test_text_report_does_not_import_matplotlib(buggy_report):
