@@ -186,6 +186,15 @@ def test_without_dot_the_graph_is_listed_as_text(buggy_report, monkeypatch, tmp_
     assert len(svgs(section(html, "train.loop"))) == 2  # the curves need no graphviz
 
 
+def test_without_matplotlib_the_losses_are_a_table(buggy_report, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    html = html_report.render(buggy_report)
+    assert 'id="no-matplotlib"' in html
+    loop = section(html, "train.loop")
+    assert "<svg" not in loop and "<code>loss at step 6</code>" in loop
+    assert len(svgs(section(html, "engine.tanh"))) == 1
+
+
 def test_big_graphs_are_described_not_drawn():
     chain = Failure(case=8, description="", inputs={"name": "a chain", "chain": 10_000, "local": 1.0, "deep": True},
                     expected={"grads": [1.0] * 10_001}, got=None, problem="RecursionError")
