@@ -25,9 +25,10 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The text report in the terminal; its HTML twin (graphs, training curves) in build/report.html.
 # A short score is feedback, not a failure of make: only usage or internal errors (status 2) fail.
 check: $(VENV)/.installed
-	@$(PY) -m grader check $(exercise); test $$? -le 1
+	@$(PY) -m grader check $(exercise) --html build/report.html; test $$? -le 1
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

@@ -316,6 +316,8 @@ def add_arguments(parser):
                         help="folder with engine.py, nn.py, train.py (default: exercises/)")
     parser.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
     parser.add_argument("--out", help="write the report to this file (atomically) instead of the terminal")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the HTML report (graphs, curves) to FILE, from the same results")
     parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
     parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed (instructors)")
 
@@ -339,4 +341,7 @@ def run(args):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     reports.emit(report, args.format, args.out)
+    if args.html:
+        reports.write_atomic(args.html, reports.render(report, "html"))
+        print(f"HTML report (graphs and curves): {args.html}")
     return 0 if report.full_marks else 1
