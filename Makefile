@@ -39,3 +39,22 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# micrograd in C: the reference run's twin, build/micrograd-c. -ffp-contract=off keeps the
+# compiler from fusing a * b + c into one rounding: the numbers must be Python's, bit for bit.
+# C_BUILD moves the outputs (the tests build into a temporary folder).
+C_BUILD  ?= build
+C_CFLAGS := -std=c11 -O2 -Wall -Wextra -ffp-contract=off
+
+.PHONY: c
+
+c: $(C_BUILD)/micrograd-c
+
+$(C_BUILD)/micrograd-c: c/micrograd.c c/micrograd.h c/float_repr.c c/float_repr.h
+	@mkdir -p $(@D)
+	$(CC) $(C_CFLAGS) -o $@ c/micrograd.c c/float_repr.c -lm
+
+# float_repr against Python's repr (tests/test_c.py)
+$(C_BUILD)/float-repr-check: c/float_repr_check.c c/float_repr.c c/float_repr.h
+	@mkdir -p $(@D)
+	$(CC) $(C_CFLAGS) -o $@ c/float_repr_check.c c/float_repr.c
