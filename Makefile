@@ -50,11 +50,18 @@ C_CFLAGS := -std=c11 -O2 -Wall -Wextra -ffp-contract=off
 
 c: $(C_BUILD)/micrograd-c
 
-$(C_BUILD)/micrograd-c: c/micrograd.c c/micrograd.h c/float_repr.c c/float_repr.h
-	@mkdir -p $(@D)
-	$(CC) $(C_CFLAGS) -o $@ c/micrograd.c c/float_repr.c -lm
+C_LIB := c/micrograd.c c/float_repr.c
+C_HEADERS := c/micrograd.h c/float_repr.h
 
-# float_repr against Python's repr (tests/test_c.py)
+$(C_BUILD)/micrograd-c: c/train.c $(C_LIB) $(C_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(C_CFLAGS) -o $@ c/train.c $(C_LIB) -lm
+
+# the engine and float_repr against micrograd_ref and Python's repr (tests/test_c.py)
+$(C_BUILD)/engine-check: c/engine_check.c $(C_LIB) $(C_HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(C_CFLAGS) -o $@ c/engine_check.c $(C_LIB) -lm
+
 $(C_BUILD)/float-repr-check: c/float_repr_check.c c/float_repr.c c/float_repr.h
 	@mkdir -p $(@D)
 	$(CC) $(C_CFLAGS) -o $@ c/float_repr_check.c c/float_repr.c

@@ -1,43 +1,43 @@
-/* micrograd in C: the EurekaLabs micrograd run, the twin of `python -m micrograd_ref.train`.
+/* micrograd in C: the twin of micrograd_ref's engine, data, nn, losses and optim (train.c is
+ * the twin of its train).
  *
- *     build/micrograd-c [--steps N]
- *
- * trains MLP(2, [8, 3]) on the yin-yang data set with AdamW and prints the same log as the
- * Python reference, byte for byte. Each section below is one module of micrograd_ref, and each
- * function the twin of the Python function of the same name. The floating-point operations are
- * the reference's, in the reference's order: a different order (or x * x for x**2) would change
- * the last bits of the numbers, and after a few steps the printed losses.
+ * Each section below is one module of micrograd_ref, and each
+ * function the twin of its Python namesake (value_add is Value.__add__, adamw_step is
+ * AdamW.step, loss_fn is loss_fn). The floating-point operations are the reference's, in the
+ * reference's order: another order (or x * x for x**2) would change the last bits of the
+ * numbers, and after a few dozen steps the printed losses.
  */
 #include "micrograd.h"
 
-#include <ctype.h>
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "float_repr.h"
-
-static void *xmalloc(size_t size)
+/* p, unless the allocation that returned it failed: then the program stops */
+static void *checked(void *p)
 {
-    void *p = malloc(size ? size : 1);
     if (p == NULL) {
-        fputs("micrograd-c: out of memory\n", stderr);
+        fputs("micrograd: out of memory\n", stderr);
         exit(1);
     }
     return p;
 }
 
+static void *xmalloc(size_t size)
+{
+    return checked(malloc(size ? size : 1));
+}
+
+static void *xcalloc(size_t count, size_t size)
+{
+    return checked(calloc(count ? count : 1, size));
+}
+
 static void *xrealloc(void *p, size_t size)
 {
-    p = realloc(p, size);
-    if (p == NULL) {
-        fputs("micrograd-c: out of memory\n", stderr);
-        exit(1);
-    }
-    return p;
+    return checked(realloc(p, size));
 }
 
 /* ==== engine.py: Value and the chain rule ============================================= */
@@ -54,7 +54,7 @@ double py_pow(double x, double y)
 
 /* ---- the graph's memory: chunks handed out front to back, all taken back at once ---- */
 
-enum { CHUNK_SIZE = 1 << 20 };
+enum { CHUNK_SIZE = 1 << 20, ALIGN = alignof(max_align_t) };
 
 struct Chunk {
     Chunk *next;
@@ -75,7 +75,7 @@ void graph_init(Graph *g)
 /* `size` bytes that live until graph_clear(g). */
 void *graph_alloc(Graph *g, size_t size)
 {
-    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    size = (size + ALIGN - 1) / ALIGN * ALIGN;
     if (g->current == NULL || g->used + size > g->current->size) {
         /* the next chunk, kept from an earlier pass, or a new one when it is too small */
         Chunk **link = g->current ? &g->current->next : &g->chunks;
@@ -419,18 +419,15 @@ Value **mlp_call(Graph *g, MLP *mlp, const double *x, int nx)
     return out;
 }
 
-int mlp_nparameters(const MLP *mlp)
+/* The parameters in a fixed order (per neuron: w, then b), as a new array of *count pointers
+ * that the caller frees. */
+Value **mlp_parameters(MLP *mlp, int *count)
 {
-    int count = 0;
+    *count = 0;
     for (int i = 0; i < mlp->nlayers; i++)
         for (int j = 0; j < mlp->layers[i].nout; j++)
-            count += mlp->layers[i].neurons[j].nin + 1;
-    return count;
-}
-
-/* The parameters, in a fixed order (per neuron: w, then b), into `out`. */
-void mlp_parameters(MLP *mlp, Value **out)
-{
+            *count += mlp->layers[i].neurons[j].nin + 1;
+    Value **parameters = xmalloc(*count * sizeof *parameters), **out = parameters;
     for (int i = 0; i < mlp->nlayers; i++) {
         for (int j = 0; j < mlp->layers[i].nout; j++) {
             Neuron *n = &mlp->layers[i].neurons[j];
@@ -439,6 +436,7 @@ void mlp_parameters(MLP *mlp, Value **out)
             *out++ = &n->b;
         }
     }
+    return parameters;
 }
 
 void mlp_free(MLP *mlp)
@@ -494,13 +492,9 @@ void adamw_init(AdamW *opt, Value **parameters, int nparameters, double lr, doub
         .parameters = xmalloc(nparameters * sizeof *parameters),
         .nparameters = nparameters,
         .lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps, .weight_decay = weight_decay,
-        .m = calloc(nparameters ? nparameters : 1, sizeof(double)),
-        .v = calloc(nparameters ? nparameters : 1, sizeof(double)),
+        .m = xcalloc(nparameters, sizeof *opt->m),
+        .v = xcalloc(nparameters, sizeof *opt->v),
     };
-    if (opt->m == NULL || opt->v == NULL) {
-        fputs("micrograd-c: out of memory\n", stderr);
-        exit(1);
-    }
     memcpy(opt->parameters, parameters, nparameters * sizeof *parameters);
 }
 
@@ -534,187 +528,4 @@ void adamw_free(AdamW *opt)
     free(opt->m);
     free(opt->v);
     *opt = (AdamW){0};
-}
-
-/* ==== train.py: the run =============================================================== */
-
-/* The run's data splits and model, both drawn, in that order, from one RNG(seed). */
-static void make_run(uint64_t seed, int n, int hidden, MLP *model, Split splits[3])
-{
-    RNG rng = rng_new(seed);
-    gen_data_yinyang(&rng, n, 0.1, 0.5, splits);
-    int nouts[] = {hidden, 3};
-    mlp_init(model, 2, nouts, 2, &rng);
-}
-
-/* Forward the mean loss over `split`, backpropagate, update, zero the gradients; return the
- * loss. The graph of the step is freed before the next step builds its own. */
-static double train_step(Graph *g, MLP *model, AdamW *optimizer, Split split)
-{
-    Value *loss = loss_fn(g, model, split);
-    backward(g, loss);
-    adamw_step(optimizer);
-    adamw_zero_grad(optimizer);
-    double data = loss->data;
-    graph_clear(g);
-    return data;
-}
-
-/* Run the training, printing the validation loss every 10 steps and each training loss. */
-static void train(int num_steps, uint64_t seed)
-{
-    MLP model;
-    Split splits[3];
-    make_run(seed, 100, 8, &model, splits);
-    Split train_split = splits[0], val_split = splits[1];
-
-    int nparameters = mlp_nparameters(&model);
-    Value **parameters = xmalloc(nparameters * sizeof *parameters);
-    mlp_parameters(&model, parameters);
-    AdamW optimizer;
-    adamw_init(&optimizer, parameters, nparameters, 0.1, 0.9, 0.95, 1e-8, 1e-4);
-    free(parameters);
-
-    Graph g;
-    graph_init(&g);
-    char repr[FLOAT_REPR_SIZE];
-    for (int step = 0; step < num_steps; step++) {
-        if (step % 10 == 0) {
-            double val_loss = loss_fn(&g, &model, val_split)->data;
-            graph_clear(&g);
-            printf("step %d/%d, val loss %.6f\n", step + 1, num_steps, val_loss);
-        }
-        double loss = train_step(&g, &model, &optimizer, train_split);
-        printf("step %d/%d, train loss %s\n", step + 1, num_steps, float_repr(loss, repr));
-    }
-    graph_free(&g);
-    adamw_free(&optimizer);
-    mlp_free(&model);
-    free(splits[0].points);
-}
-
-/* ==== the command line, with argparse's behaviour and messages ======================== */
-
-static const char USAGE[] = "usage: micrograd-c [-h] [--steps STEPS]\n";
-
-static const char HELP[] =
-    "\n"
-    "The EurekaLabs micrograd run in C: an MLP(2, [8, 3]) learns the yin-yang data set\n"
-    "with AdamW, printing the same log as python -m micrograd_ref.train.\n"
-    "\n"
-    "options:\n"
-    "  -h, --help     show this help message and exit\n"
-    "  --steps STEPS  number of training steps (default 100)\n";
-
-static void usage_error(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    fputs(USAGE, stderr);
-    fputs("micrograd-c: error: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
-    va_end(args);
-    exit(2);
-}
-
-/* Python's int(text) for a decimal integer: blanks around, a sign, digits with single
- * underscores between them. Saturates at LLONG_MIN / LLONG_MAX. */
-static int parse_int(const char *text, long long *out)
-{
-    const char *s = text;
-    while (isspace((unsigned char)*s))
-        s++;
-    int negative = *s == '-';
-    if (*s == '+' || *s == '-')
-        s++;
-    if (!isdigit((unsigned char)*s))
-        return 0;
-    unsigned long long magnitude = 0, limit = negative ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
-    for (; isdigit((unsigned char)*s) || (*s == '_' && isdigit((unsigned char)s[1])); s++) {
-        if (*s == '_')
-            continue;
-        unsigned digit = (unsigned)(*s - '0');
-        magnitude = magnitude > (limit - digit) / 10 ? limit : magnitude * 10 + digit;
-    }
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s != '\0')
-        return 0;
-    *out = negative ? (magnitude == limit ? LLONG_MIN : -(long long)magnitude) : (long long)magnitude;
-    return 1;
-}
-
-/* Whether `arg` is `option` or an abbreviation of it (at least "--" and one letter), as
- * argparse accepts; the part after "=", if any, goes to *value. */
-static int is_option(const char *arg, const char *option, const char **value)
-{
-    size_t n = strcspn(arg, "=");
-    if (n < 3 || strncmp(arg, option, n) != 0)
-        return 0;
-    *value = arg[n] == '=' ? arg + n + 1 : NULL;
-    return 1;
-}
-
-/* argparse's test for an argument that is a negative number rather than an option */
-static int is_negative_number(const char *arg)
-{
-    if (arg[0] != '-')
-        return 0;
-    const char *s = arg + 1;
-    while (isdigit((unsigned char)*s))
-        s++;
-    if (*s == '.' && isdigit((unsigned char)s[1])) {
-        for (s++; isdigit((unsigned char)*s);)
-            s++;
-        return *s == '\0';
-    }
-    return *s == '\0' && s > arg + 1;
-}
-
-/* --steps N (default 100), -h; a bad command line is a usage error (exit status 2). */
-static int parse_steps(int argc, char **argv)
-{
-    long long steps = 100;
-    int nunrecognized = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *value;
-        if (strcmp(arg, "-h") == 0 || is_option(arg, "--help", &value)) {
-            if (arg[1] == '-' && value != NULL)
-                usage_error("argument -h/--help: ignored explicit argument '%s'", value);
-            fputs(USAGE, stdout);
-            fputs(HELP, stdout);
-            exit(0);
-        } else if (is_option(arg, "--steps", &value)) {
-            if (value == NULL) {
-                const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-                if (next == NULL || (next[0] == '-' && next[1] != '\0' && !is_negative_number(next)))
-                    usage_error("argument --steps: expected one argument");
-                value = argv[++i];
-            }
-            if (!parse_int(value, &steps))
-                usage_error("argument --steps: invalid int value: '%s'", value);
-        } else {
-            argv[1 + nunrecognized++] = argv[i];  /* kept, in order, for the message */
-        }
-    }
-    if (nunrecognized > 0) {
-        fputs(USAGE, stderr);
-        fputs("micrograd-c: error: unrecognized arguments:", stderr);
-        for (int i = 1; i <= nunrecognized; i++)
-            fprintf(stderr, " %s", argv[i]);
-        fputc('\n', stderr);
-        exit(2);
-    }
-    if (steps < 0)
-        usage_error("--steps must be 0 or more");
-    if (steps > INT_MAX)
-        usage_error("--steps must be at most %d", INT_MAX);
-    return (int)steps;
-}
-
-int main(int argc, char **argv)
-{
-    train(parse_steps(argc, argv), 42);
-    return 0;
 }

@@ -1,4 +1,4 @@
-/* micrograd in C: the twin of micrograd_ref (engine, data, nn, losses, optim, train).
+/* micrograd in C: the twin of micrograd_ref (engine, data, nn, losses, optim); train.c runs it.
  *
  * The floating-point operations are the reference's, in the reference's order, so the
  * training log matches `python -m micrograd_ref.train` byte for byte.
@@ -23,10 +23,11 @@ struct Value {
     unsigned long visited;   /* the last topological_order() pass that reached this node */
 };
 
-/* Where the nodes of one forward pass live. graph_clear() frees them all at once (the memory
- * is kept for the next pass); the buffers of backward() live here too. */
 typedef struct Chunk Chunk;
 typedef struct Frame Frame;
+
+/* Where the nodes of one forward pass live. graph_clear() frees them all at once (the memory
+ * is kept for the next pass); the buffers of backward() live here too. */
 typedef struct {
     Chunk *chunks;           /* the first chunk; each links to the next */
     Chunk *current;          /* the chunk being filled */
@@ -122,8 +123,7 @@ void layer_init(Layer *layer, int nin, int nout, int nonlin, RNG *rng);
 Value **layer_call(Graph *g, Layer *layer, Inputs x);
 void mlp_init(MLP *mlp, int nin, const int *nouts, int nlayers, RNG *rng);
 Value **mlp_call(Graph *g, MLP *mlp, const double *x, int nx);
-int mlp_nparameters(const MLP *mlp);
-void mlp_parameters(MLP *mlp, Value **out);
+Value **mlp_parameters(MLP *mlp, int *count);
 void mlp_free(MLP *mlp);
 
 /* ---- losses.py ---------------------------------------------------------------------- */

@@ -12,12 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from micrograd_ref.engine import Value
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
 def c_build(tmp_path_factory):
-    """Build the C run and the float_repr check with the Makefile's rules, into a temporary folder."""
+    """Build the C run and its two check programs with the Makefile's rules, into a temporary folder."""
     cc = os.environ.get("CC", "cc")
     if shutil.which(cc) is None:
         pytest.skip(f"no C compiler ({cc!r} is not on PATH)")
@@ -25,7 +27,7 @@ def c_build(tmp_path_factory):
         pytest.skip("no make on PATH")
     out = tmp_path_factory.mktemp("c-build")
     built = subprocess.run(
-        ["make", "-s", f"C_BUILD={out}", f"{out}/micrograd-c", f"{out}/float-repr-check"],
+        ["make", "-s", f"C_BUILD={out}", f"{out}/micrograd-c", f"{out}/engine-check", f"{out}/float-repr-check"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert built.returncode == 0, built.stdout + built.stderr
@@ -109,6 +111,28 @@ def test_no_leaks_or_invalid_reads_under_valgrind(c_build):
         heap_usage[steps] = re.search(r"total heap usage: (.*)", ours.stderr).group(1)
     # each step's graph lives in memory kept from the step before: the heap does not grow with steps
     assert heap_usage["2"] == heap_usage["12"]
+
+
+def test_engine_matches_the_reference(c_build):
+    """Every op and the backward pass, on the expression c/engine_check.c builds, to the last bit."""
+    a, b = Value(-4.0), Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c = c + (c + 1)
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    h = f / 2.0
+    h = h + 10.0 / f
+    k = (h * 0.01).tanh() + (a * 0.1).exp()
+    k = k + (b / f).log() - 0.5
+    k.backward()
+    nodes = {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "h": h, "k": k}
+    expected = [f"{name} {float(v.data)!r} {float(v.grad)!r}" for name, v in nodes.items()]
+    ours = subprocess.run([str(c_build["dir"] / "engine-check")], capture_output=True, text=True, check=True)
+    assert ours.stdout.splitlines() == expected
 
 
 def bits_of(x):
