@@ -12,6 +12,7 @@ import sys
 COMMANDS = {
     "check": ("grader.check", "grade a submission (default: exercises/), per op"),
     "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
+    "expectations": ("grader.store", "recompute PyTorch's values of the public cases (maintainers)"),
 }
 
 
