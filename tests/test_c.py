@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def c_build(tmp_path_factory):
     """Build the C run and its two check programs with the Makefile's rules, into a temporary folder."""
-    cc = os.environ.get("CC", "cc")
+    cc = os.environ.get("CC", "cc").split()[0]
     if shutil.which(cc) is None:
         pytest.skip(f"no C compiler ({cc!r} is not on PATH)")
     if shutil.which("make") is None:
@@ -35,10 +35,12 @@ def c_build(tmp_path_factory):
 
 
 def run_c(c_build, *args):
+    """build/micrograd-c with `args`."""
     return subprocess.run([str(c_build["dir"] / "micrograd-c"), *args], capture_output=True, text=True)
 
 
 def run_python(*args):
+    """python -m micrograd_ref.train with `args`."""
     return subprocess.run(
         [sys.executable, "-m", "micrograd_ref.train", *args], cwd=ROOT, capture_output=True, text=True
     )
@@ -136,10 +138,12 @@ def test_engine_matches_the_reference(c_build):
 
 
 def bits_of(x):
+    """The 64 bits of the double x."""
     return struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
 def float_of(bits):
+    """The double whose 64 bits are `bits`."""
     return struct.unpack("<d", struct.pack("<Q", bits))[0]
 
 
