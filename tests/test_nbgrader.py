@@ -105,17 +105,20 @@ def notebooks(course):
         cells[gid].source = f"{DEFAULT_POINTS[GRADE_IDS[gid]]}  # full marks"
     _replace(cells["given_train_loss_fn"], "return total_loss * (1.0 / len(split))", "return Value(0.0)")
 
+    dies = _with_key_answers(release, source)  # kills its kernel (and, in the grader, its own part)
+    _cells(dies)["answer_nn_Neuron"].source = "import os\nos._exit(3)\n" + _cells(dies)["answer_nn_Neuron"].source
+
     corrupt = _with_key_answers(release, source)
     _cells(corrupt)["answer_nn_Neuron"].metadata["nbgrader"]["solution"] = "yes"
     return {"source": source, "release": release, "key": key, "blank": release, "broken": broken,
-            "hacker": hacker, "hacker_edited": hacker_edited, "corrupt": corrupt}
+            "hacker": hacker, "hacker_edited": hacker_edited, "dies": dies, "corrupt": corrupt}
 
 
 @pytest.fixture(scope="module")
 def autograded(course, notebooks):
     """`nbgrader autograde micrograd` over every submission: (log, {student: {grade_id: score}})."""
     course_dir, _ = course
-    for student in ("key", "blank", "broken", "hacker", "corrupt", "notjson"):
+    for student in ("key", "blank", "broken", "hacker", "dies", "corrupt", "notjson"):
         folder = course_dir / "submitted" / student / "micrograd"
         folder.mkdir(parents=True)
         if student == "notjson":
@@ -127,7 +130,7 @@ def autograded(course, notebooks):
 
     scores = {}
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
-        for student in ("key", "blank", "broken", "hacker"):
+        for student in ("key", "blank", "broken", "hacker", "dies"):
             nb = gb.find_submission_notebook("micrograd", "micrograd", student)
             scores[student] = {g.name: g.auto_score for g in nb.grades}
     return done.stdout + done.stderr, scores
@@ -208,6 +211,12 @@ def test_hack_does_fool_the_kernel(course, notebooks, tmp_path):
     shutil.copy(course[0] / "release/micrograd/micrograd_check.py", tmp_path)
     done = course_lib.nbgrader(tmp_path, "validate", "micrograd.ipynb", check=False, capture=True)
     assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout + done.stderr
+
+
+def test_a_kernel_killed_by_student_code_costs_only_that_part(autograded):
+    log, scores = autograded
+    assert "The kernel died while running micrograd" in log
+    assert scores["dies"] == {gid: 0.0 if t.startswith("nn.") else DEFAULT_POINTS[t] for gid, t in GRADE_IDS.items()}
 
 
 def test_malformed_submissions_fail_alone_with_nbgrader_messages(autograded):
