@@ -66,10 +66,11 @@ def _meta(grade_id, grade=False, solution=False, locked=False, points=None):
 
 
 def _chunks(key):
-    """The key file cut into top-level pieces: [(name, names defined, first line, last line)].
+    """The key's syntax tree and the file cut into top-level pieces: [[name, names, first line, last line]].
 
-    Imports at the top form one piece named "imports"; each definition that follows is a piece
-    with the comment lines above it. The module docstring belongs to no piece.
+    The imports form one piece named "imports"; each definition is a piece with the comment lines
+    above it and the statements after it up to the next definition. The module docstring belongs
+    to no piece.
     """
     tree = ast.parse("\n".join(key.lines) + "\n")
     body = list(tree.body)
@@ -83,11 +84,11 @@ def _chunks(key):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            pieces.append([node.name, [node.name], first, node.end_lineno, node])
+            pieces.append([node.name, [node.name], first, node.end_lineno])
         elif pieces:
             pieces[-1][3] = node.end_lineno  # a statement between definitions joins the one before it
     if imports:
-        pieces.insert(0, ["imports", [], imports[0].lineno, imports[-1].end_lineno, None])
+        pieces.insert(0, ["imports", [], imports[0].lineno, imports[-1].end_lineno])
     # a block's END marker is a comment after the last statement: the piece runs to it
     for piece in pieces:
         piece[3] = max([piece[3]] + [b.end for b in key.blocks if piece[2] <= b.begin <= piece[3]])
@@ -163,7 +164,7 @@ def notebook(solutions_dir, points):
         layout["parts"][part] = spec
         doc = ast.get_docstring(tree) or ""
         cells.append(v4.new_markdown_cell(f"## {part}.py\n\n{doc}"))
-        for name, names, first, last, node in pieces:
+        for name, names, first, last in pieces:
             if name == "imports":
                 if not given_imports:
                     continue

@@ -137,10 +137,11 @@ def autograded(course, notebooks):
 
 
 def test_metadata_is_nbgrader_schema_3_without_extra_keys(course, notebooks):
+    from nbgrader import nbgraderformat
     from nbgrader.nbgraderformat import MetadataValidator
 
-    schema = json.loads((pathlib.Path(nbformat.__file__).parent.parent / "nbgrader" / "nbgraderformat"
-                         / "v3.json").read_text())
+    schema = json.loads((pathlib.Path(nbgraderformat.__file__).parent / "v3.json").read_text())
+    assert schema["properties"]["schema_version"]["minimum"] == 3
     for name in ("source", "release"):
         nb = notebooks[name]
         nbformat.validate(nb)
