@@ -19,6 +19,7 @@ from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 pytestmark = pytest.mark.slow
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 GRADE_IDS = {t.replace(".", "_"): t for t in TEST_IDS}
 HIDDEN_SEED = 424242
 EXP_PUBLIC = sorted({c["a"] for c in cases.build("engine.exp")})
@@ -160,7 +161,7 @@ def test_metadata_is_nbgrader_schema_3_without_extra_keys(course, notebooks):
     answers = [c for c in cells.values() if c.metadata["nbgrader"]["solution"]]
     assert answers and all("### BEGIN SOLUTION" in c.source for c in answers)
     assert sum(c.source.count("### BEGIN SOLUTION") for c in answers) == sum(
-        pathlib.Path("solutions", f"{p}.py").read_text().count("# BEGIN SOLUTION") for p in ("engine", "nn", "train"))
+        (ROOT / "solutions" / f"{p}.py").read_text().count("# BEGIN SOLUTION") for p in ("engine", "nn", "train"))
 
 
 def test_release_has_no_answers_and_no_hidden_seed(course, notebooks):
