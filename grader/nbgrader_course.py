@@ -235,15 +235,16 @@ def check(test_id):
 
 
 def _kit():
+    """The kit's folder, put on sys.path when needed ("importable" when it already is); None if not found."""
     here = pathlib.Path(__file__).resolve().parent
-    places = [os.environ.get("MICROGRAD_KIT")] + [None] + [str(p) for p in [here, *here.parents]] + [BUILT_FROM]
-    for place in places:
-        if place is None:
-            try:
-                import grader.notebook_check  # noqa: F401  (already importable: installed, or on the path)
-            except ImportError:
-                continue
+    chosen = os.environ.get("MICROGRAD_KIT")
+    if not chosen:
+        try:
+            import grader.notebook_check  # noqa: F401  (installed, or already on the path)
             return "importable"
+        except ImportError:
+            pass
+    for place in ([chosen] if chosen else []) + [str(p) for p in [here, *here.parents]] + [BUILT_FROM]:
         if (pathlib.Path(place) / "grader" / "notebook_check.py").is_file():
             if place not in sys.path:
                 sys.path.insert(0, place)

@@ -96,3 +96,16 @@ def test_a_malformed_answer_key_builds_nothing_and_says_where(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "engine.py:" in err and "the course was not built" in err
     assert not (tmp_path / "course").exists()
+
+
+def test_without_the_kit_a_test_cell_says_so_and_scores_nothing(built, tmp_path):
+    import subprocess
+    import sys
+
+    _, layout = built
+    (tmp_path / "micrograd_check.py").write_text(
+        course_lib.CHECK_TEMPLATE.format(kit=str(tmp_path / "no-kit-here"), layout=repr(layout)))
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import micrograd_check; print(micrograd_check.check('engine.add'))"
+    done = subprocess.run([sys.executable, "-I", "-c", code], cwd="/", capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert "grader was not found" in done.stdout and done.stdout.rstrip().endswith("0.0")
