@@ -60,7 +60,7 @@ def init_state():
         ss.setdefault(key, value)
     ss.setdefault("engine_choice", engines.REFERENCE)
     ss.setdefault("engine_path", DEFAULT_ENGINE_PATH)
-    ss.setdefault("steps_per_frame", 5)
+    ss.setdefault("steps_per_frame", 10)
     ss.setdefault("new_class", 0)
     ss.setdefault("new_x", 0.0)
     ss.setdefault("new_y", 0.0)
@@ -254,11 +254,11 @@ def live():
             st.error(engines.describe_failure(exc, run.engine.path).text())
         else:
             chart = charts.boundary_chart(cells, ss.points, example)
-            st.altair_chart(chart, key="map", on_select=add_clicked_point, selection_mode="cell", width="content")
+            st.vega_lite_chart(spec=chart, key="map", on_select=add_clicked_point, selection_mode=charts.CLICK, width="content")
     with right:
         st.subheader("Loss")
         if run.losses:
-            st.altair_chart(charts.loss_chart(run.losses), width="stretch")
+            st.vega_lite_chart(spec=charts.loss_chart(run.losses), width="stretch")
         else:
             st.info("No step yet: press Step or Play.")
         if ss.points:
@@ -361,7 +361,7 @@ def legend(student):
 def add_clicked_point():
     """The map was clicked: add a point of the chosen class at the centre of the clicked cell."""
     ss = st.session_state
-    where = points.clicked_point(ss.map)
+    where = charts.clicked_point(ss.map)
     if where is not None:
         add_point(*where)
         ss.rerun_app = True

@@ -49,14 +49,6 @@ def apply_edits(points, changes):
     return [[float(x), float(y), _class(c)] for x, y, c in rows], None, False
 
 
-def clicked_point(selection):
-    """The (x, y) of the grid cell a click on the plot selected, or None (a click that cleared it)."""
-    cells = selection.get("selection", {}).get("cell") or []
-    if not cells:
-        return None
-    return cells[0]["cx"], cells[0]["cy"]
-
-
 def _number(v):
     # The editor hands back numbers, but a typed cell may arrive as text.
     try:
