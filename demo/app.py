@@ -108,8 +108,13 @@ def sidebar():
             on_change=switch_engine,
             help="'my code' runs the model, loss and optimiser of the reference on your Value class.",
         )
+        st.text_input(
+            "your engine file",
+            key="engine_path",
+            on_change=switch_engine,
+            help="relative to the kit's folder, or absolute (a submission folder's engine.py, say)",
+        )
         if ss.engine_choice == MY_CODE:
-            st.text_input("your engine file", key="engine_path", on_change=switch_engine)
             st.caption("Reset reloads this file, so your edits take effect.")
         st.caption(f"Training on: **{ss.run.engine.name}**")
 
@@ -148,6 +153,8 @@ def retune():
 def switch_engine():
     """Load the chosen engine and start training over on it; on failure keep the current one."""
     ss = st.session_state
+    if ss.engine_choice == engines.REFERENCE and ss.run.engine.path is None:
+        return  # the path was edited while training on the reference: nothing to switch
     ss.playing = False
     ss.problem = None
     if ss.engine_choice == engines.REFERENCE:

@@ -1,0 +1,284 @@
+"""The interactive demo: its pieces, the page through streamlit's AppTest, and the page in a real browser."""
+import math
+import pathlib
+import re
+import sys
+
+import pytest
+
+from demo import charts, engines, points, training
+from micrograd_ref.data import RNG
+from micrograd_ref.nn import MLP
+from tests import student_engines
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+APP = str(ROOT / "demo" / "app.py")
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+
+# The published log of the reference run (README): the default settings must reproduce it.
+PUBLISHED = [1.0122152826497564, 0.8466614840586785]
+
+
+def write_engine(tmp_path, source, name="engine.py"):
+    """A student's engine file with `source`, in its own folder under tmp_path."""
+    folder = tmp_path / name.replace(".py", "")
+    folder.mkdir()
+    path = folder / "engine.py"
+    path.write_text(source)
+    return path
+
+
+def line_of(source, text):
+    """The 1-based number of the first line of `source` containing `text`."""
+    return next(i for i, line in enumerate(source.splitlines(), start=1) if text in line)
+
+
+# --- the student engines the tests use are what they claim to be ---------------------------------
+
+
+def test_student_engine_variants_differ_from_the_correct_one():
+    for variant in (student_engines.STUB, student_engines.RAISES, student_engines.SYNTAX_ERROR):
+        assert variant != student_engines.CLOSURE
+
+
+# --- points --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x, y, c, problem",
+    [
+        (0.0, 0.0, 0, None),
+        (-2.5, 2.5, 2, None),
+        (3.0, 0.0, 0, "x = 3 is outside the plot"),
+        (0.0, -2.6, 1, "y = -2.6 is outside the plot"),
+        (float("nan"), 0.0, 0, "x is missing"),
+        (0.0, float("inf"), 0, "not a number"),
+        (None, 0.0, 0, "x is missing"),
+        (0.0, 0.0, 3, "class 3 is not one of 0, 1, 2"),
+    ],
+)
+def test_check_point(x, y, c, problem):
+    got = points.check_point(x, y, c)
+    assert got == problem if problem is None else problem in got
+
+
+def test_apply_edits_edit_delete_add():
+    pts = [[0.0, 0.0, 0], [1.0, 1.0, 1], [2.0, 2.0, 2]]
+    changes = {
+        "edited_rows": {0: {"x": 0.5}, 2: {"class": 1}},
+        "deleted_rows": [1],
+        "added_rows": [{"x": -1.0, "y": -1.5, "class": 2}],
+    }
+    new, problem, pending = points.apply_edits(pts, changes)
+    assert (problem, pending) == (None, False)
+    assert new == [[0.5, 0.0, 0], [2.0, 2.0, 1], [-1.0, -1.5, 2]]
+    assert pts == [[0.0, 0.0, 0], [1.0, 1.0, 1], [2.0, 2.0, 2]]  # the input is left alone
+
+
+def test_apply_edits_refuses_a_bad_row_and_waits_for_a_new_one():
+    pts = [[0.0, 0.0, 0], [1.0, 1.0, 1]]
+    new, problem, pending = points.apply_edits(pts, {"edited_rows": {1: {"y": 9.0}}})
+    assert new is None and not pending
+    assert problem.startswith("Row 2: y = 9 is outside the plot")
+    new, problem, pending = points.apply_edits(pts, {"added_rows": [{"x": 1.0}]})
+    assert (new, problem, pending) == (None, None, True)
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def test_clicked_point_reads_the_selected_cell():
+    event = {"selection": {charts.CLICK: [{"cx": 0.3, "cy": -1.1}]}}
+    assert charts.clicked_point(event) == (0.3, -1.1)
+    assert charts.clicked_point({"selection": {charts.CLICK: []}}) is None
+    assert charts.clicked_point({}) is None
+
+
+def test_charts_are_plain_json_and_skip_non_finite_losses():
+    import json
+
+    run = training.new_run(training.Settings(hidden=2))
+    spec = charts.boundary_chart(training.boundary(run.model, resolution=4), [[0.0, 1.0, 2]], [0.0, 1.0, 2])
+    assert [p["name"] for p in spec["layer"][0]["params"]] == [charts.CLICK]
+    json.dumps(spec, allow_nan=False)
+    rows = charts.loss_chart([1.0, 0.5, float("nan")])["data"]["values"]
+    assert [r["loss"] for r in rows] == [1.0, 0.5]
+    assert len(charts.loss_chart([1.0] * 5000)["data"]["values"]) <= charts.MAX_CURVE_POINTS + 1
+
+
+# --- engines -------------------------------------------------------------------------------------
+
+
+def test_load_engine_by_path_leaves_sys_modules_alone(tmp_path):
+    path = write_engine(tmp_path, student_engines.CLOSURE)
+    before = set(sys.modules)
+    first, second = engines.load_engine(path), engines.load_engine(path)
+    assert set(sys.modules) == before
+    assert first.Value is not second.Value  # each load is its own module
+    assert first.path == path.resolve() and "my code" in first.name
+    v = first.Value(2.0) * 3.0
+    v.backward()
+    assert v.data == 6.0 and v._prev[0].grad == 3.0
+
+
+def test_load_engine_failures_say_what_and_where(tmp_path):
+    with pytest.raises(engines.EngineError, match="No engine file"):
+        engines.load_engine(tmp_path / "missing.py")
+    path = write_engine(tmp_path, student_engines.SYNTAX_ERROR)
+    with pytest.raises(engines.EngineError) as info:
+        engines.load_engine(path)
+    failure = info.value.failure
+    assert "does not parse" in failure.title
+    assert failure.where.endswith(f"line {line_of(student_engines.SYNTAX_ERROR, 'def tanh(self)')}")
+    path = write_engine(tmp_path, "x = 1\n", name="novalue.py")
+    with pytest.raises(engines.EngineError, match="no class Value"):
+        engines.load_engine(path)
+
+
+def test_a_stub_is_reported_with_its_exercise_and_line(tmp_path):
+    path = write_engine(tmp_path, student_engines.STUB)
+    engine = engines.load_engine(path)
+    run = training.new_run(training.Settings(hidden=2), engine)
+    with pytest.raises(NotImplementedError) as info:
+        training.train(run, [[0.1, 0.2, 0]], 1)
+    assert all(p.grad == 0 for p in run.model.parameters())  # nothing left behind
+    failure = engines.describe_failure(info.value, path)
+    assert failure.title == "Your engine is not finished yet"
+    assert "engine.tanh" in failure.detail
+    assert failure.where.endswith(f"line {line_of(student_engines.STUB, 'raise NotImplementedError')}, in _backward")
+    assert "NotImplementedError" in failure.code
+    assert "Traceback" not in failure.text()
+
+
+def test_an_error_in_student_code_names_the_line(tmp_path):
+    path = write_engine(tmp_path, student_engines.RAISES)
+    run = training.new_run(training.Settings(hidden=2), engines.load_engine(path))
+    with pytest.raises(NameError) as info:
+        training.train(run, [[0.1, 0.2, 0]], 1)
+    failure = engines.describe_failure(info.value, path)
+    assert failure.title == "Your code raised NameError" and "outt" in failure.detail
+    assert f"line {line_of(student_engines.RAISES, 'outt.data')}" in failure.where
+
+
+def test_an_error_outside_student_code_is_not_blamed_on_it(tmp_path):
+    try:
+        math.exp(1000)
+    except OverflowError as exc:
+        failure = engines.describe_failure(exc, tmp_path / "engine.py")
+    assert failure.title == "The training step raised OverflowError"
+    assert "test_demo.py" in failure.where
+
+
+# --- training ------------------------------------------------------------------------------------
+
+
+def test_default_settings_reproduce_the_published_run():
+    run = training.new_run(training.Settings())
+    pts, _ = training.draw(training.Settings(), run.engine)
+    assert len(pts) == 80
+    assert training.train(run, pts, 2) == PUBLISHED
+
+
+def test_a_student_closure_engine_trains_like_the_reference(tmp_path):
+    # An engine written independently of the reference: the same losses, step for step.
+    engine = engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE))
+    settings = training.Settings(dataset="moons", n=60, hidden=4, optimizer="SGD", lr=0.3)
+    theirs, ours = training.new_run(settings, engine), training.new_run(settings)
+    pts, _ = training.draw(settings, ours.engine)
+    assert all(type(p) is engine.Value for p in theirs.model.parameters())
+    for a, b in zip(training.train(theirs, pts, 5), training.train(ours, pts, 5)):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    assert ours.losses[-1] < ours.losses[0]
+
+
+def test_train_stops_at_a_non_finite_loss():
+    run = training.new_run(training.Settings(hidden=2))
+    run.model.parameters()[0].data = float("inf")  # where a diverging run ends up
+    losses = training.train(run, [[0.0, 0.5, 0], [1.0, 0.5, 1]], 5)
+    assert len(losses) == 1 and math.isnan(losses[0])
+
+
+def test_retune_keeps_the_optimiser_state():
+    run = training.new_run(training.Settings(hidden=2))
+    pts, _ = training.draw(run.settings, run.engine)
+    training.train(run, pts, 2)
+    training.retune(run, 0.01, 0.0)
+    assert (run.optimizer.lr, run.optimizer.weight_decay, run.optimizer.t) == (0.01, 0.0, 2)
+    assert run.settings.lr == 0.01
+
+
+def test_boundary_cells_cover_the_plot():
+    run = training.new_run(training.Settings(hidden=3))
+    cells = training.boundary(run.model, resolution=5)
+    assert len(cells) == 25
+    lo, hi = points.PLOT_RANGE
+    assert min(c["x"] for c in cells) == lo and math.isclose(max(c["x2"] for c in cells), hi)
+    for c in cells:
+        logits = [v.data for v in run.model([c["cx"], c["cy"]])]
+        assert c["class"] == logits.index(max(logits))
+        assert math.isclose(c["p"], 1 / sum(math.exp(z - max(logits)) for z in logits))
+
+
+def record(src, label):
+    """The (data, grad) a graph's record named `label` shows."""
+    m = re.search(re.escape(label) + r" \| data (\S+) \| grad (\S+) ", src)
+    return float(m[1]), float(m[2])
+
+
+def test_example_graph_against_torch(torch):
+    run = training.new_run(training.Settings(hidden=3))
+    point = [0.4, -0.7, 2]
+    dot, error = training.example_graph(run, point)
+    src = dot.source
+    assert error is None
+    assert all(p.grad == 0 for p in run.model.parameters())  # training is not touched
+    # d loss / d input, from PyTorch on the same weights
+    x = torch.tensor(point[:2], requires_grad=True)
+    h = x
+    for layer in run.model.layers:
+        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons])
+        b = torch.tensor([n.b.data for n in layer.neurons])
+        h = w @ h + b
+        h = torch.tanh(h) if layer.neurons[0].nonlin else h
+    loss = torch.nn.functional.cross_entropy(h.unsqueeze(0), torch.tensor([point[2]]))
+    loss.backward()
+    for i in range(2):
+        data, grad = record(src, f"x{i}")
+        assert data == pytest.approx(point[i], abs=1e-4)
+        assert grad == pytest.approx(x.grad[i].item(), abs=1e-4)
+    assert record(src, "loss (class 2)")[0] == pytest.approx(loss.item(), abs=1e-4)
+    colors = training.ROLE_COLORS
+    assert src.count(f'fillcolor="{colors["parameter"]}"') == len(run.model.parameters())
+    assert src.count(f'fillcolor="{colors["input"]}"') == 2
+    assert src.count(f'fillcolor="{colors["output"]}"') == 3 + 1
+    assert colors["wrong"] not in src
+
+
+def test_example_graph_marks_a_student_s_wrong_gradients(tmp_path):
+    wrong = student_engines.CLOSURE.replace("self.grad += (1 - t**2) * out.grad", "self.grad += (1 - t) * out.grad")
+    right = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE)))
+    bad = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, wrong, "wrong.py")))
+    point = [0.4, -0.7, 1]
+    assert training.ROLE_COLORS["wrong"] not in training.example_graph(right, point)[0].source
+    src = training.example_graph(bad, point)[0].source
+    # tanh is only in the hidden layer: the first layer's weights and the inputs go wrong
+    assert src.count(training.ROLE_COLORS["wrong"]) == 2 * 2 + 2 + 2
+    assert "expected" in src
+
+
+def test_example_graph_of_a_stub_shows_the_forward_pass(tmp_path):
+    run = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, student_engines.STUB)))
+    dot, error = training.example_graph(run, [0.1, 0.2, 0])
+    assert isinstance(error, NotImplementedError)
+    assert "loss (class 0) | data" in dot.source
+
+
+def test_graph_size_grows_with_the_width():
+    assert training.graph_size(1) < training.graph_size(8) < training.graph_size(16)
+
+
+def test_mlp_runs_on_any_value_class(tmp_path):
+    engine = engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE))
+    theirs, ours = MLP(2, [3, 2], rng=RNG(5), value_type=engine.Value), MLP(2, [3, 2], rng=RNG(5))
+    assert [p.data for p in theirs.parameters()] == [p.data for p in ours.parameters()]
+    assert all(type(p) is engine.Value for p in theirs.parameters())
