@@ -176,14 +176,15 @@ def controls():
     """The buttons, and the new points' class (for clicks on the plot and typed points)."""
     ss = st.session_state
     step_col, play_col, reset_col, class_col = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    step_col.button("Step", on_click=step, args=(1,), width="stretch")
+    step_col.button("Step", key="step", on_click=step, args=(1,), width="stretch")
     play_col.button(
         "Pause" if ss.playing else "Play",
+        key="play",
         on_click=toggle_play,
         type="primary",
         width="stretch",
     )
-    reset_col.button("Reset", on_click=reset, width="stretch", help="a fresh model; the points stay")
+    reset_col.button("Reset", key="reset", on_click=reset, width="stretch", help="a fresh model; the points stay")
     class_col.radio("class of new points (click the map to add one)", points.CLASSES, key="new_class", horizontal=True)
 
 
@@ -419,12 +420,13 @@ def data_section():
     st.subheader(f"Data: {len(ss.points)} points")
     if ss.data_problem:
         st.error(ss.data_problem)
+        ss.data_problem = None  # said once: the next action starts clean
     x_col, y_col, add_col, clear_col = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     lo, hi = points.PLOT_RANGE
     x_col.number_input(f"x ({lo:g} to {hi:g})", step=0.1, format="%g", key="new_x")
     y_col.number_input(f"y ({lo:g} to {hi:g})", step=0.1, format="%g", key="new_y")
-    add_col.button("Add point", on_click=add_typed_point, width="stretch")
-    clear_col.button("Clear points", on_click=clear_points, width="stretch")
+    add_col.button("Add point", key="add_point", on_click=add_typed_point, width="stretch")
+    clear_col.button("Clear points", key="clear_points", on_click=clear_points, width="stretch")
     st.data_editor(
         [{"x": x, "y": y, "class": c} for x, y, c in ss.points],
         key=f"editor{ss.editor_version}",

@@ -1,4 +1,5 @@
 """The interactive demo: its pieces, the page through streamlit's AppTest, and the page in a real browser."""
+import json
 import math
 import pathlib
 import re
@@ -95,8 +96,6 @@ def test_clicked_point_reads_the_selected_cell():
 
 
 def test_charts_are_plain_json_and_skip_non_finite_losses():
-    import json
-
     run = training.new_run(training.Settings(hidden=2))
     spec = charts.boundary_chart(training.boundary(run.model, resolution=4), [[0.0, 1.0, 2]], [0.0, 1.0, 2])
     assert [p["name"] for p in spec["layer"][0]["params"]] == [charts.CLICK]
@@ -193,7 +192,7 @@ def test_a_student_closure_engine_trains_like_the_reference(tmp_path):
 
 def test_train_stops_at_a_non_finite_loss():
     run = training.new_run(training.Settings(hidden=2))
-    run.model.parameters()[0].data = float("inf")  # where a diverging run ends up
+    run.model.parameters()[-1].data = float("nan")  # where a diverging run can end up
     losses = training.train(run, [[0.0, 0.5, 0], [1.0, 0.5, 1]], 5)
     assert len(losses) == 1 and math.isnan(losses[0])
 
@@ -282,3 +281,181 @@ def test_mlp_runs_on_any_value_class(tmp_path):
     theirs, ours = MLP(2, [3, 2], rng=RNG(5), value_type=engine.Value), MLP(2, [3, 2], rng=RNG(5))
     assert [p.data for p in theirs.parameters()] == [p.data for p in ours.parameters()]
     assert all(type(p) is engine.Value for p in theirs.parameters())
+
+
+# --- the page, through streamlit's AppTest -------------------------------------------------------
+
+
+@pytest.fixture
+def app():
+    """The demo page after its first run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def metrics(at):
+    """The page's metrics by label."""
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(elements):
+    """The text of every alert of a kind (at.error, at.warning, at.info), joined."""
+    return "\n".join(e.value for e in elements)
+
+
+def test_step_play_pause_reset(app):
+    at = app
+    assert metrics(at)["step"] == "0"
+    at.button(key="step").click().run()
+    assert metrics(at) == {"step": "1", "training loss": f"{PUBLISHED[0]:.6f}", "engine": "reference"}
+    at.slider(key="steps_per_frame").set_value(3).run()
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Pause"
+    assert metrics(at)["step"] == "4"
+    at.run()  # any rerun while playing trains on: the timer's reruns do the same
+    assert metrics(at)["step"] == "7"
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Play"
+    at.run()
+    assert metrics(at)["step"] == "7"
+    assert at.session_state.run.losses[:2] == PUBLISHED
+    at.button(key="reset").click().run()
+    assert metrics(at)["step"] == "0" and len(at.session_state.points) == 80
+    assert not at.exception and not at.error
+
+
+def test_the_graph_and_the_plot_are_on_the_page(app):
+    at = app
+    at.button(key="step").click().run()
+    graph = [m.value for m in at.markdown if "mg-graph" in m.value]
+    assert len(graph) == 1 and "<svg" in graph[0] and "x0" in graph[0] and "loss (class 0)" in graph[0]
+    width = float(re.search(r'<svg width="([\d.]+)pt', graph[0])[1])
+    at.select_slider(key="zoom").set_value(1.0).run()
+    graph = [m.value for m in at.markdown if "mg-graph" in m.value][0]
+    assert float(re.search(r'<svg width="([\d.]+)pt', graph)[1]) == pytest.approx(width / 0.6, rel=1e-3)
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(specs) == 2  # the map and the loss curve
+    assert len(specs[0]["layer"][0]["data"]["values"]) == training.GRID**2
+    assert specs[1]["mark"]["type"] == "line"
+    at.number_input(key="example").set_value(5).run()
+    x, y, c = at.session_state.points[4]
+    assert f"Example ({x:.3f}, {y:.3f}) of class {c}" in "\n".join(m.value for m in at.caption)
+    assert not at.exception
+
+
+def test_every_setting_takes_effect(app):
+    at = app
+    for name in ("moons", "circles", "spirals", "yinyang"):
+        at.selectbox(key="dataset").select(name).run()
+        want, _ = training.draw(training.Settings(dataset=name), training.reference_engine())
+        assert at.session_state.points == want
+    at.number_input(key="n").set_value(50).run()
+    assert len(at.session_state.points) == 40
+    at.number_input(key="hidden").set_value(3).run()
+    assert len(at.session_state.run.model.layers[0].neurons) == 3
+    first = [p.data for p in at.session_state.run.model.parameters()]
+    at.number_input(key="seed").set_value(7).run()
+    assert [p.data for p in at.session_state.run.model.parameters()] != first
+    at.radio(key="optimizer").set_value("SGD").run()
+    assert type(at.session_state.run.optimizer).__name__ == "SGD"
+    at.number_input(key="lr").set_value(0.5).run()
+    at.number_input(key="weight_decay").set_value(0.01).run()
+    assert (at.session_state.run.optimizer.lr, at.session_state.run.optimizer.weight_decay) == (0.5, 0.01)
+    at.button(key="step").click().run()
+    assert metrics(at)["step"] == "1"
+    at.number_input(key="hidden").set_value(20).run()
+    assert "too many to read" in texts(at.info)
+    assert not at.exception and not at.error
+
+
+def test_points_added_by_coordinates_and_cleared(app):
+    at = app
+    at.radio(key="new_class").set_value(2)
+    at.number_input(key="new_x").set_value(1.25)
+    at.number_input(key="new_y").set_value(-0.5)
+    at.button(key="add_point").click().run()
+    assert at.session_state.points[-1] == [1.25, -0.5, 2] and len(at.session_state.points) == 81
+    assert "Data: 81 points" in [s.value for s in at.subheader]
+    at.button(key="clear_points").click().run()
+    assert at.session_state.points == []
+    assert not at.exception
+
+
+def test_bad_input_gets_a_message_not_a_traceback(app):
+    at = app
+    at.number_input(key="new_x").set_value(3.5)
+    at.button(key="add_point").click().run()
+    assert "x = 3.5 is outside the plot" in texts(at.error) and len(at.session_state.points) == 80
+
+    at.number_input(key="lr").set_value(0.0).run()
+    at.button(key="step").click().run()
+    assert "learning rate is 0" in texts(at.error) and metrics(at)["step"] == "0"
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Play"
+
+    at.radio(key="optimizer").set_value("SGD").run()
+    at.number_input(key="lr").set_value(1e6).run()
+    assert "very large" in texts(at.warning)
+    at.session_state.run.model.parameters()[-1].data = float("nan")  # where such a rate can end up
+    at.button(key="step").click().run()
+    assert "The loss became nan" in texts(at.error)
+    at.button(key="step").click().run()
+    assert "Press Reset" in texts(at.error) and metrics(at)["step"] == "1"
+    at.number_input(key="lr").set_value(0.1).run()
+    at.button(key="reset").click().run()
+    at.button(key="step").click().run()
+    assert metrics(at)["step"] == "1" and not at.error
+
+    at.button(key="clear_points").click().run()
+    at.button(key="step").click().run()
+    assert "no points to train on" in texts(at.error)
+    assert "No points, so no example to draw." in texts(at.info)
+    assert not at.exception
+
+
+def test_run_on_my_code_trains_with_a_correct_engine(app, tmp_path):
+    at = app
+    at.text_input(key="engine_path").input(str(write_engine(tmp_path, student_engines.CLOSURE))).run()
+    assert metrics(at)["engine"] == "reference"  # typing the path alone switches nothing
+    at.radio(key="engine_choice").set_value("my code").run()
+    assert metrics(at)["engine"].startswith("my code")
+    at.button(key="step").click().run()
+    at.button(key="step").click().run()
+    for a, b in zip(at.session_state.run.losses, PUBLISHED):
+        assert math.isclose(a, b, rel_tol=1e-12)
+    assert not at.error and not at.exception
+    at.radio(key="engine_choice").set_value("reference").run()
+    assert metrics(at) == {"step": "0", "training loss": "–", "engine": "reference"}
+
+
+def test_run_on_my_code_with_a_stub_says_what_to_write(app, tmp_path):
+    at = app
+    at.text_input(key="engine_path").input(str(write_engine(tmp_path, student_engines.STUB))).run()
+    at.radio(key="engine_choice").set_value("my code").run()
+    # the graph's backward pass already meets the stub
+    assert "engine.tanh: write the local derivative of tanh" in texts(at.error)
+    at.button(key="step").click().run()
+    errors = texts(at.error)
+    assert "Your engine is not finished yet" in errors
+    assert f"line {line_of(student_engines.STUB, 'raise NotImplementedError')}" in errors
+    assert "Traceback" not in errors and metrics(at)["step"] == "0"
+    at.button(key="play").click().run()
+    assert at.button(key="play").label == "Play"  # playing stopped at the failure
+    assert not at.exception
+
+
+def test_run_on_my_code_that_does_not_load_keeps_the_reference(app, tmp_path):
+    at = app
+    source = student_engines.SYNTAX_ERROR
+    at.text_input(key="engine_path").input(str(write_engine(tmp_path, source))).run()
+    at.radio(key="engine_choice").set_value("my code").run()
+    assert "does not parse" in texts(at.error) and f"line {line_of(source, 'def tanh(self)')}" in texts(at.error)
+    assert at.radio(key="engine_choice").value == "reference" and metrics(at)["engine"] == "reference"
+    at.text_input(key="engine_path").input(str(tmp_path / "nowhere.py")).run()
+    at.radio(key="engine_choice").set_value("my code").run()
+    assert "No engine file" in texts(at.error)
+    assert not at.exception
