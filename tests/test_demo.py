@@ -459,3 +459,118 @@ def test_run_on_my_code_that_does_not_load_keeps_the_reference(app, tmp_path):
     at.radio(key="engine_choice").set_value("my code").run()
     assert "No engine file" in texts(at.error)
     assert not at.exception
+
+
+# --- the page in a real browser ------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`streamlit run demo/app.py` on a free local port; its URL. Always stopped afterwards."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(tmp_path / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", APP, "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start:\n{(tmp_path / 'streamlit.log').read_text()}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Chromium not installed")
+def test_in_a_browser_step_play_click(server):
+    import time
+
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(server)
+            page.wait_for_selector(IDLE, timeout=60_000)
+            step_value = page.locator("[data-testid='stMetricValue']").first
+            loss_value = page.locator("[data-testid='stMetricValue']").nth(1)
+            expect(step_value).to_have_text("0", timeout=30_000)
+
+            page.get_by_role("button", name="Step").click()
+            expect(step_value).to_have_text("1", timeout=30_000)
+            expect(loss_value).to_have_text(f"{PUBLISHED[0]:.6f}")
+            graph = page.locator(".mg-graph svg")
+            expect(graph).to_be_visible(timeout=30_000)
+            assert "x0" in graph.text_content() and "loss (class 0)" in graph.text_content()
+            plot = page.locator("[data-testid='stVegaLiteChart']").first
+            expect(plot.locator("svg, canvas").first).to_be_visible(timeout=30_000)
+            assert plot.bounding_box()["width"] > 300
+
+            # Play: the counter runs; its pace, page updates included, is the page's speed.
+            page.get_by_role("button", name="Play").click()
+            expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
+            time.sleep(2)
+            start_steps, start = int(step_value.inner_text()), time.monotonic()
+            time.sleep(6)
+            end_steps, end = int(step_value.inner_text()), time.monotonic()
+            rate = (end_steps - start_steps) / (end - start)
+            (ARTIFACTS / "demo-play-rate.txt").write_text(
+                f"{rate:.1f} steps/s while playing, page updates included (goal 10, ratio {rate / 10:.2f})\n"
+            )
+            assert end_steps > start_steps > 1
+            assert loss_value.inner_text() != f"{PUBLISHED[0]:.6f}"
+            page.get_by_role("button", name="Pause").click()
+            expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+            page.wait_for_selector(IDLE, timeout=30_000)
+            paused = step_value.inner_text()
+            time.sleep(1.5)
+            assert step_value.inner_text() == paused
+
+            # A click on the map adds a point of the chosen class there.
+            expect(page.get_by_text("Data: 80 points")).to_be_visible()
+            box = plot.locator("svg, canvas").first.bounding_box()
+            page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.4)
+            expect(page.get_by_text("Data: 81 points")).to_be_visible(timeout=30_000)
+
+            page.wait_for_selector(IDLE, timeout=30_000)
+            page.screenshot(path=ARTIFACTS / "demo.png", full_page=True)
+        finally:
+            browser.close()
