@@ -5,7 +5,9 @@ only the class of the values changes with the engine: `MLP(..., value_type=engin
 Passing the class keeps one copy of the model code for every engine, and the reference's
 module stays the one that every other tool imports (no second, patched copy of it).
 """
+import contextlib
 import dataclasses
+import gc
 import math
 
 from micrograd_ref.data import DATASETS, RNG
@@ -106,7 +108,8 @@ def train(run, points, steps):
     new = []
     for _ in range(steps):
         try:
-            loss = train_step(run.model, run.optimizer, split)
+            with _collected_once():
+                loss = train_step(run.model, run.optimizer, split)
         except BaseException:
             run.model.zero_grad()
             raise
@@ -116,6 +119,21 @@ def train(run, points, steps):
         if not math.isfinite(loss):
             break
     return new
+
+
+@contextlib.contextmanager
+def _collected_once():
+    # A closure engine (a student's) makes every node a reference cycle, so its graphs are freed
+    # only by the cycle collector. Left alone, the collector runs again and again during a step,
+    # each time over a graph that is still in use; a step runs 3 times faster with it paused and
+    # one collection of the youngest objects (the step's own) afterwards. The collector is
+    # switched on again in any case: pausing it is all this changes.
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def boundary(model, resolution=GRID):
@@ -131,7 +149,8 @@ def boundary(model, resolution=GRID):
         for j in range(resolution):
             x, y = lo + i * size, lo + j * size
             cx, cy = round(x + size / 2, 6), round(y + size / 2, 6)
-            logits = [v.data for v in model([cx, cy])]
+            with _collected_once():
+                logits = [v.data for v in model([cx, cy])]
             top = max(logits)
             exps = [math.exp(z - top) if math.isfinite(z - top) else 0.0 for z in logits]
             k = max(range(len(logits)), key=logits.__getitem__)
