@@ -252,7 +252,7 @@ def live():
     step_m.metric("step", run.steps)
     loss_m.metric("training loss", "–" if last is None else f"{last:.6f}")
     engine_m.metric("engine", run.engine.name)
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 2])
     with left:
         st.subheader("Decision boundary")
         example = current_example()

@@ -16,7 +16,7 @@ MAX_CURVE_POINTS = 1000  # a longer curve is thinned for the browser; its shape 
 CLICK = "cell"  # the name of the map's click selection
 
 
-def boundary_chart(cells, points, example=None, size=440):
+def boundary_chart(cells, points, example=None, size=360):
     """The map of `cells` (from `training.boundary`), the `points` on it, `example` ringed."""
     axis = {"scale": {"domain": list(PLOT_RANGE)}, "type": "quantitative"}
     color = {
@@ -68,7 +68,8 @@ def boundary_chart(cells, points, example=None, size=440):
                 "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}},
             }
         )
-    return {"width": size, "height": size, "layer": layers}
+    # "pad": the plot itself is size x size (square cells), axes and legend come on top
+    return {"width": size, "height": size, "autosize": {"type": "pad"}, "layer": layers}
 
 
 def loss_chart(losses, height=220):
