@@ -21,6 +21,7 @@ import math
 import pathlib
 import re
 import sys
+import time
 
 # `streamlit run demo/app.py` puts only demo/ on the path; the kit runs from its own folder.
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ FRAME_SECONDS = 0.1  # the Play timer; a frame that takes longer simply follows 
 DEFAULT_ENGINE_PATH = "exercises/engine.py"
 MY_CODE = "my code"
 GRAPH_HEIGHT = 560  # px; a taller graph scrolls
+GRAPH_REFRESH_SECONDS = 1.0  # while playing
 ZOOMS = (0.25, 0.4, 0.6, 0.8, 1.0)
 LARGE_LR = {"AdamW": 1.0, "SGD": 10.0}  # beyond these, expect the loss to blow up
 
@@ -314,34 +316,53 @@ def graph(example):
             f"too many to read. It is drawn for widths up to {training.MAX_DRAWN_WIDTH}."
         )
         return
-    try:
-        dot, error = training.example_graph(run, example)
-    except Exception as exc:  # the forward pass itself failed on this engine
-        st.error(engines.describe_failure(exc, run.engine.path).text())
+    # While playing, a browser busy laying out a big SVG on every frame is slow to take a click
+    # (Pause among them): the graph is redrawn at most every GRAPH_REFRESH_SECONDS then.
+    drawn = ss.get("graph_drawn")
+    if not (ss.playing and drawn and time.monotonic() - drawn["at"] < GRAPH_REFRESH_SECONDS):
+        drawn = ss.graph_drawn = draw_graph(run, example)
+    if drawn["error"]:
+        st.error(drawn["error"])
+    if drawn["caption"] is None:
         return
-    if error is not None:
-        st.error(engines.describe_failure(error, run.engine.path).text() + "\n\nThe graph shows the forward pass only.")
-    x, y, c = example
-    st.caption(
-        f"Example ({x:.3f}, {y:.3f}) of class {c}, through the model after step {run.steps}. "
-        "Each box: name | data | grad, where grad = d loss / d value for this example's loss alone."
-    )
+    st.caption(drawn["caption"])
     legend_col, zoom_col = st.columns([3, 1], vertical_alignment="center")
     legend_col.markdown(legend(run.engine.path is not None), unsafe_allow_html=True)
     zoom_col.select_slider("zoom", ZOOMS, key="zoom", format_func=lambda z: f"{z:.0%}")
-    dot.graph_attr.update(nodesep="0.12", ranksep="0.3")
-    dot.node_attr.update(fontname="Helvetica", fontsize="12")
-    try:
-        svg = dot.pipe(format="svg").decode()
-    except graphviz.ExecutableNotFound:
+    if drawn["svg"] is None:
         # Without `dot` the browser lays the graph out, scaled to the page's width.
-        st.graphviz_chart(dot.source, width="stretch")
+        st.graphviz_chart(drawn["source"], width="stretch")
         return
     # At its natural size in a scrolling box: scaled to the page's width the text would be unreadable.
     st.markdown(
-        f'<div class="mg-graph" style="overflow:auto;max-height:{GRAPH_HEIGHT}px">{zoomed(svg, ss.zoom)}</div>',
+        f'<div class="mg-graph" style="overflow:auto;max-height:{GRAPH_HEIGHT}px">{zoomed(drawn["svg"], ss.zoom)}</div>',
         unsafe_allow_html=True,
     )
+
+
+def draw_graph(run, example):
+    """The example's graph laid out by `dot`: a dict of its SVG (or dot source), caption and error message."""
+    drawn = {"at": time.monotonic(), "error": None, "caption": None, "svg": None, "source": None}
+    try:
+        dot, error = training.example_graph(run, example)
+    except Exception as exc:  # the forward pass itself failed on this engine
+        drawn["error"] = engines.describe_failure(exc, run.engine.path).text()
+        return drawn
+    if error is not None:
+        drawn["error"] = engines.describe_failure(error, run.engine.path).text() + "\n\nThe graph shows the forward pass only."
+    x, y, c = example
+    drawn["caption"] = (
+        f"Example ({x:.3f}, {y:.3f}) of class {c}, through the model after step {run.steps}. "
+        "Each box: name | data | grad, where grad = d loss / d value for this example's loss alone."
+    )
+    dot.graph_attr.update(nodesep="0.12", ranksep="0.3")
+    dot.node_attr.update(fontname="Helvetica", fontsize="12")
+    drawn["source"] = dot.source
+    try:
+        drawn["svg"] = dot.pipe(format="svg").decode()
+    except graphviz.ExecutableNotFound:
+        pass
+    return drawn
 
 
 def zoomed(svg, zoom):

@@ -5,7 +5,9 @@ stronger the confidence, the deeper the colour). The cells are also what a click
 streamlit reports the selected cell's centre, where the page adds a point.
 
 The specs are plain dicts for `st.vega_lite_chart`: Altair would validate every row of the
-map against the Vega-Lite schema on each frame, which costs more than a training step.
+map against the Vega-Lite schema on each frame, which costs more than a training step. The rows
+travel as named datasets beside a spec that stays the same from frame to frame, so that the
+browser swaps the data of the chart it has rather than building a new chart each frame.
 """
 import math
 
@@ -26,7 +28,7 @@ def boundary_chart(cells, points, example=None, size=360):
         "legend": {"title": "class", "orient": "bottom", "direction": "horizontal"},
     }
     grid = {
-        "data": {"values": cells},
+        "data": {"name": "cells"},
         "mark": {"type": "rect", "strokeWidth": 0},
         "params": [{"name": CLICK, "select": {"type": "point", "fields": ["cx", "cy"], "on": "click", "clear": False}}],
         "encoding": {
@@ -50,7 +52,7 @@ def boundary_chart(cells, points, example=None, size=360):
     }
     rows = [{"x": p[0], "y": p[1], "class": p[2], "row": i + 1} for i, p in enumerate(points)]
     dots = {
-        "data": {"values": rows},
+        "data": {"name": "points"},
         "mark": {"type": "circle", "size": 45, "opacity": 1, "stroke": "white", "strokeWidth": 0.8},
         "encoding": {
             "x": {"field": "x", **axis},
@@ -59,17 +61,20 @@ def boundary_chart(cells, points, example=None, size=360):
             "tooltip": [{"field": f, "type": "quantitative" if f != "class" else "nominal"} for f in ("row", "x", "y", "class")],
         },
     }
-    layers = [grid, dots]
-    if example is not None:
-        layers.append(
-            {
-                "data": {"values": [{"x": example[0], "y": example[1]}]},
-                "mark": {"type": "point", "size": 260, "color": "black", "strokeWidth": 2, "filled": False},
-                "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}},
-            }
-        )
-    # "pad": the plot itself is size x size (square cells), axes and legend come on top
-    return {"width": size, "height": size, "autosize": {"type": "pad"}, "layer": layers}
+    ring = {
+        "data": {"name": "example"},
+        "mark": {"type": "point", "size": 260, "color": "black", "strokeWidth": 2, "filled": False},
+        "encoding": {"x": {"field": "x", **axis}, "y": {"field": "y", **axis}},
+    }
+    examples = [] if example is None else [{"x": example[0], "y": example[1]}]
+    return {
+        "width": size,
+        "height": size,
+        "autosize": {"type": "pad"},  # the plot itself is size x size (square cells); axes and legend come on top
+        "usermeta": {"embedOptions": {"renderer": "canvas"}},  # repainting 625 cells beats rebuilding 625 SVG nodes
+        "layer": [grid, dots, ring],
+        "datasets": {"cells": cells, "points": rows, "example": examples},
+    }
 
 
 def loss_chart(losses, height=220):
@@ -82,7 +87,8 @@ def loss_chart(losses, height=220):
     ]
     return {
         "height": height,
-        "data": {"values": rows},
+        "data": {"name": "losses"},
+        "datasets": {"losses": rows},
         "mark": {"type": "line"},
         "encoding": {
             "x": {"field": "step", "type": "quantitative", "title": "step", "axis": {"format": "d"}},
