@@ -592,6 +592,7 @@ def test_in_a_browser_step_play_click_delete(server):
             expect(page.get_by_text("Data: 80 points")).to_be_visible(timeout=30_000)
             expect(page.get_by_text("Example (1.502, -1.246) of class 1")).to_be_visible(timeout=30_000)
 
+            page.get_by_text("Watch a network learn").scroll_into_view_if_needed()
             page.wait_for_selector(IDLE, timeout=30_000)
             page.screenshot(path=ARTIFACTS / "demo.png", full_page=True)
         finally:
