@@ -12,6 +12,8 @@ import sys
 COMMANDS = {
     "check": ("grader.check", "grade a submission (default: exercises/), per op"),
     "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
+    "expectations": ("grader.store", "recompute PyTorch's values of the public cases (maintainers)"),
+    "nbgrader": ("grader.nbgrader_course", "build the nbgrader course in build/nbgrader/ and generate its release"),
 }
 
 

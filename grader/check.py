@@ -1,0 +1,347 @@
+"""`python -m grader check`: grade a submission, per test id, and write a report.
+
+The pipeline: cases -> student run (child processes) -> numbers -> comparison with the
+reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain function.
+"""
+import ast
+import concurrent.futures
+import json
+import pathlib
+import sys
+import time
+
+from grader import cases as case_lib
+from grader import compare, config, diagnose, expect
+from grader.results import Failure, Report, TestResult, sanitize
+from grader.sandbox import KIT_ROOT, resolve_user, run_cases
+from grader.spec import part_of, select
+
+DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
+
+
+# ---------------------------------------------------------------------------------------------
+# stage 1: cases (public, plus hidden ones when the instructor's settings give a seed)
+
+def build_cases(test_id, hidden_seed=None):
+    """[(case, hidden)] for one test id."""
+    out = [(c, False) for c in case_lib.build(test_id)]
+    if hidden_seed is not None:
+        out += [(c, True) for c in case_lib.build(test_id, seed=hidden_seed, hidden=True)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# stage 2: expectations, from the reference (live) and PyTorch (stored for public cases, else live)
+
+def torch_expectations(test_id, cases, allow_live=True):
+    """PyTorch's values for `cases` of test_id, and where they came from (precomputed|live|unavailable)."""
+    public = [c for c, hidden in cases if not hidden]
+    stored = _stored().get(test_id)
+    values = None
+    if stored and stored["digest"] == _digest(public) and len(public) == len(cases):
+        return stored["values"], "precomputed"
+    if allow_live:
+        try:
+            from grader import torch_expect
+        except ImportError:
+            pass
+        else:
+            return [torch_expect.expected(test_id, c) for c, _ in cases], "live"
+    if stored and stored["digest"] == _digest(public):
+        values = stored["values"] + [None] * (len(cases) - len(public))
+        return values, "precomputed"
+    return [None] * len(cases), "unavailable"
+
+
+_STORE = {}
+
+
+def _stored():
+    if "data" not in _STORE:
+        path = KIT_ROOT / "grader" / "data" / "public_torch.json"
+        _STORE["data"] = json.loads(path.read_text()) if path.exists() else {}
+    return _STORE["data"]
+
+
+def _digest(cases):
+    import hashlib
+
+    return hashlib.sha256(json.dumps(cases, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------------------------
+# stage 3: syntax, checked here without running anything
+
+def syntax_problem(path):
+    """A student-readable description of why `path` cannot be imported before running it, or ''."""
+    if not path.is_file():
+        return f"{path.name} not found in {path.parent}"
+    try:
+        ast.parse(path.read_bytes(), filename=path.name)
+    except SyntaxError as exc:
+        return f"{path.name}, line {exc.lineno}: SyntaxError: {exc.msg}"
+    except ValueError as exc:  # null bytes and the like
+        return f"{path.name}: cannot be read as Python source ({exc})"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# stage 4: scores and feedback for one test id
+
+def describe_case(test_id, case):
+    """What a case runs, in a student's words."""
+    name = test_id.split(".")[1]
+    if test_id == "engine.backward":
+        return f"backward() on {case.get('name', 'a graph')}"
+    if part_of(test_id) == "engine":
+        if name in ("add", "mul"):
+            sym = "+" if name == "add" else "*"
+            expr = f"a {sym} a" if case.get("same") else f"a {sym} b"
+            pre = f"a.grad = {case['ga']}" + ("" if case.get("same") else f", b.grad = {case['gb']}")
+            args = f"a = {case['a']}" + ("" if case.get("same") else f", b = {case['b']}")
+        else:
+            expr = f"a ** {case['p']}" if name == "pow" else f"a.{name}()"
+            pre, args = f"a.grad = {case['ga']}", f"a = {case['a']}"
+        return f"out = {expr} with {args}; pre-set {pre}; out.grad = {case['g']}; out._backward()"
+    if test_id == "nn.neuron":
+        return f"Neuron({case['nin']}, nonlin={case['nonlin']}) with w = {case['w']}, b = {case['b']} on x = {case['x']}, then backward()"
+    if test_id == "nn.layer":
+        return f"Layer({case['nin']}, {case['nout']}, nonlin={case['nonlin']}) on x = {case['x']}, backward of sum(c * out) with c = {case['coeffs']}"
+    if test_id == "nn.mlp":
+        return f"MLP({case['nin']}, {case['nouts']}) on x = {case['x']}, backward of sum(c * out) with c = {case['coeffs']}, then zero_grad()"
+    if test_id == "train.cross_entropy":
+        return f"cross_entropy({case['logits']}, target={case['target']}), then backward()"
+    if test_id == "train.adamw":
+        return f"AdamW(4 parameters, {case['kwargs']}) for {len(case['grads'])} steps with given gradients"
+    if test_id == "train.loop":
+        return f"train(MLP(2, {case['nouts']}), AdamW, {len(case['split'])} points, {case['steps']} steps)"
+    return test_id
+
+
+def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points):
+    """A TestResult from a child's outcome and the expectations of every case."""
+    result = TestResult(id=test_id, score=0.0, max_score=float(points), passed=0, total=0, status="failed",
+                        summary="", output=outcome.output, elapsed=outcome.elapsed,
+                        hidden_cases=sum(1 for _, hidden in cases if hidden))
+    if outcome.import_error:
+        err = outcome.import_error
+        where = f"{err['where']}: " if err["where"] else ""
+        result.status, result.total = "error", len(cases)
+        result.summary = f"{where}{err['type']}: {err['message']}"
+        result.hint = _import_hint(err)
+        return result
+    if outcome.status == "protocol" or outcome.tamper:
+        result.status, result.total = "error", len(cases)
+        what = ", ".join(outcome.tamper)
+        result.summary = (f"your code replaced {what} while it was being graded; monkeypatching scores 0 here"
+                          if outcome.tamper else outcome.message)
+        return result
+    if outcome.status == "internal":
+        result.status = "error"
+        result.internal_errors.append(outcome.message)
+        result.summary = "internal error: " + outcome.message
+        return result
+
+    not_implemented = 0
+    for i, (case, hidden) in enumerate(cases):
+        want, torch_want = ref_values[i], torch_values[i]
+        if isinstance(want, Exception) or (torch_want is not None and not compare.agree(want, torch_want)):
+            result.internal_errors.append(
+                f"case {i + 1}: the reference and PyTorch disagree (or the reference failed); not counted — "
+                "this is the kit's fault, please report it")
+            continue
+        got, error = outcome.results.get(i), outcome.errors.get(i)
+        if error and error["type"] == "RecursionError" and case.get("deep") and settings.deep_recursion == "warn":
+            result.warnings.append(
+                f"Your backward() is recursive: on {case['name']} it exceeded Python's recursion limit. "
+                "Not deducted, but a real network can be that deep — an explicit stack or list instead of "
+                "recursion handles any depth.")
+            continue
+        result.total += 1
+        if got is not None and not compare.first_difference(got, want, settings.rel_tol, settings.abs_tol):
+            result.passed += 1
+            continue
+        if error and error["type"] == "NotImplementedError":
+            not_implemented += 1
+        failure = _failure(test_id, i, case, hidden, got, want, error, outcome)
+        if not hidden and torch_want is not None:
+            failure.torch = sanitize(torch_want)
+        result.failures.append(failure)
+        if result.failure is None:
+            result.failure = failure
+            mistake = (diagnose.diagnose_error(test_id, error) if error
+                       else diagnose.diagnose(test_id, case, got, want) if got is not None else None)
+            if mistake:
+                result.mistake = mistake
+                result.title, result.hint = diagnose.MISTAKES[mistake]
+
+    if test_id == "train.loop" and cases and not cases[0][1]:
+        # the first case's curves, for views that draw them (the HTML report)
+        first = outcome.results.get(0) or {}
+        result.detail = sanitize({
+            "case": cases[0][0], "student": first.get("losses"), "student_params": first.get("params"),
+            "reference": None if isinstance(ref_values[0], Exception) else ref_values[0]["losses"],
+            "torch": torch_values[0]["losses"] if torch_values[0] else None})
+    if result.total:
+        result.score = round(points * result.passed / result.total, 4)
+    if result.total and result.passed == result.total and not result.internal_errors:
+        result.status = "passed"
+        result.summary = f"all {result.total} cases pass"
+    elif result.total == 0:
+        result.status = "error"
+        result.summary = "no case could be graded"
+    elif not_implemented == result.total - result.passed and result.passed == 0:
+        result.status = "not_attempted"
+        result.summary = "not written yet — " + result.failure.problem.removeprefix("NotImplementedError: ")
+    else:
+        if outcome.status != "ok":
+            result.status = "error"
+            running = outcome.running_case
+            case_txt = f" on case {running + 1}" if running is not None else ""
+            result.summary = f"{outcome.message}{case_txt}"
+        else:
+            result.summary = f"{result.passed}/{result.total} cases pass"
+            if result.title:
+                result.summary += f" — {result.title}"
+    return result
+
+
+def _import_hint(err):
+    if err["type"] == "ModuleNotFoundError":
+        return ("Your files run with Python's standard library only (no numpy or torch), and each file imports "
+                "its neighbours by plain name, e.g. `from engine import Value`.")
+    if err["type"] == "SystemExit":
+        return "Importing your file called sys.exit(): keep code that runs on import to definitions."
+    return "The file has to import cleanly before anything in it can be graded."
+
+
+def _failure(test_id, i, case, hidden, got, want, error, outcome):
+    description = describe_case(test_id, case)
+    if hidden:
+        description = f"hidden case {i + 1}: " + description.split(" with ")[0].split(" on ")[0]
+    if error:
+        problem = f"{error['type']}: {error['message']}"
+        if error["type"] == "SystemExit":
+            problem = "your code called sys.exit() — it ends the program; return or raise instead"
+        elif error["type"] == "MemoryError":
+            problem = "ran out of memory (the limit is there to stop runaway code)"
+        elif error["type"] == "RecursionError":
+            problem = "RecursionError: the recursion is too deep (or never ends)"
+        return Failure(case=i + 1, description=description, inputs={} if hidden else sanitize(case),
+                       expected=None if hidden else sanitize(want), got=None, problem=problem, where=error["where"])
+    if got is None:
+        problem = outcome.message or "no result came back for this case"
+        if outcome.running_case is not None and outcome.running_case != i:
+            problem = f"not run: the process ended on case {outcome.running_case + 1} ({outcome.message})"
+    else:
+        problem = compare.first_difference(got, want)
+        if hidden:
+            problem = problem.split(":")[0] + ": differs from the expected value"
+    return Failure(case=i + 1, description=description, inputs={} if hidden else sanitize(case),
+                   expected=None if hidden else sanitize(want),
+                   got=None if got is None else sanitize({k: v for k, v in got.items() if k != "calls"}),
+                   problem=problem)
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole pipeline
+
+def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=None):
+    """Grade the student files in `submission`: a Report with one TestResult per selected test id.
+
+    `names` picks parts or test ids (all when empty). `live_torch`: compute PyTorch's values live
+    (default: only when the stored ones do not cover the cases).
+    """
+    started = time.monotonic()
+    settings = settings or config.Settings()
+    submission = pathlib.Path(submission)
+    test_ids = select(names)
+    run_as = resolve_user(settings.run_as)
+    all_cases = {t: build_cases(t, settings.hidden_seed) for t in test_ids}
+    problems = {part: syntax_problem(submission / f"{part}.py") for part in {part_of(t) for t in test_ids}}
+
+    def run(test_id):
+        if problems[part_of(test_id)]:
+            return None
+        cases = [c for c, _ in all_cases[test_id]]
+        return run_cases(test_id, cases, submission, settings.limits, settings.python or None, run_as)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
+        futures = {t: pool.submit(run, t) for t in test_ids}
+        # expectations are computed here while the children run
+        ref_values = {t: [_safe_expect(t, c) for c, _ in all_cases[t]] for t in test_ids}
+        torch_source = set()
+        torch_values = {}
+        for t in test_ids:
+            allow_live = live_torch is not False
+            if live_torch:
+                from grader import torch_expect
+
+                torch_values[t], src = [torch_expect.expected(t, c) for c, _ in all_cases[t]], "live"
+            else:
+                torch_values[t], src = torch_expectations(t, all_cases[t], allow_live=allow_live)
+            torch_source.add(src)
+        outcomes = {t: f.result() for t, f in futures.items()}
+
+    tests = []
+    for t in test_ids:
+        points = settings.points[t]
+        if outcomes[t] is None:
+            problem = problems[part_of(t)]
+            tests.append(TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
+                                    status="error", summary=problem,
+                                    hint="The file has to import cleanly before anything in it can be graded."))
+            continue
+        tests.append(score_test(t, all_cases[t], outcomes[t], ref_values[t], torch_values[t], settings, points))
+    source = "unavailable" if "unavailable" in torch_source else ("live" if "live" in torch_source else "precomputed")
+    return Report(submission=str(submission), tests=tests, score=round(sum(t.score for t in tests), 4),
+                  max_score=float(sum(t.max_score for t in tests)), hidden=settings.hidden_seed is not None,
+                  torch_check=source, elapsed=round(time.monotonic() - started, 3))
+
+
+def _safe_expect(test_id, case):
+    try:
+        return expect.expected(test_id, case)
+    except Exception as exc:  # a kit bug: reported as an internal error, never against the student
+        return exc
+
+
+# ---------------------------------------------------------------------------------------------
+# the command
+
+def add_arguments(parser):
+    parser.add_argument("parts", nargs="*", metavar="PART",
+                        help="parts (engine, nn, train) or test ids (engine.tanh); default: all")
+    parser.add_argument("--submission", default=str(DEFAULT_SUBMISSION),
+                        help="folder with engine.py, nn.py, train.py (default: exercises/)")
+    parser.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
+    parser.add_argument("--out", help="write the report to this file (atomically) instead of the terminal")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the HTML report (graphs, curves) to FILE, from the same results")
+    parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
+    parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed (instructors)")
+
+
+def run(args):
+    from grader import reports
+
+    try:
+        settings = config.load(args.config)
+    except config.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.hidden_seed is not None:
+        settings.hidden_seed = args.hidden_seed
+    if not pathlib.Path(args.submission).is_dir():
+        print(f"error: {args.submission} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        report = grade(args.submission, args.parts, settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reports.emit(report, args.format, args.out)
+    if args.html:
+        reports.write_atomic(args.html, reports.render(report, "html"))
+        print(f"HTML report (graphs and curves): {args.html}")
+    return 0 if report.full_marks else 1

@@ -1,0 +1,115 @@
+"""Instructor settings: points per test id, limits, tolerances, hidden cases, in a TOML file.
+
+    # grader.toml (at the kit's root, or --config FILE)
+    [points]
+    "engine.tanh" = 5
+    [limits]
+    wall_seconds = 5      # per test id, wall clock
+    cpu_seconds = 10
+    memory_mb = 1024
+    output_kb = 1024
+    [tolerance]
+    rel = 1e-6
+    abs = 1e-9
+    [grading]
+    deep_recursion = "warn"   # or "fail": a recursive backward() on a 10,000-deep chain
+    hidden_seed = 1234        # adds hidden cases (instructor side only)
+    jobs = 2                  # children at once
+    run_as = "nobody"         # drop privileges when running as root
+    python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
+"""
+import dataclasses
+import os
+import pathlib
+import tomllib
+
+from grader import compare
+from grader.sandbox import KIT_ROOT, Limits
+from grader.spec import DEFAULT_POINTS, TEST_IDS
+
+DEFAULT_FILE = KIT_ROOT / "grader.toml"
+
+SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "points": {"type": "object", "additionalProperties": False,
+                   "properties": {t: {"type": "number", "minimum": 0} for t in TEST_IDS}},
+        "limits": {"type": "object", "additionalProperties": False, "properties": {
+            "wall_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+            "cpu_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+            "memory_mb": {"type": "integer", "minimum": 64},
+            "output_kb": {"type": "integer", "minimum": 1}}},
+        "tolerance": {"type": "object", "additionalProperties": False, "properties": {
+            "rel": {"type": "number", "minimum": 0, "maximum": 0.1},
+            "abs": {"type": "number", "minimum": 0, "maximum": 0.1}}},
+        "grading": {"type": "object", "additionalProperties": False, "properties": {
+            "deep_recursion": {"enum": ["warn", "fail"]},
+            "hidden_seed": {"type": "integer"},
+            "jobs": {"type": "integer", "minimum": 1, "maximum": 64},
+            "run_as": {"type": "string"},
+            "python": {"type": "string"}}},
+        "gradescope": {"type": "object"},
+        "batch": {"type": "object"},
+    },
+}
+
+
+class ConfigError(Exception):
+    """A settings file that cannot be used; the message names the file and the key."""
+
+
+@dataclasses.dataclass
+class Settings:
+    """Everything an instructor can change about grading, with the kit's defaults."""
+
+    points: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_POINTS))
+    limits: Limits = dataclasses.field(default_factory=Limits)
+    rel_tol: float = compare.REL_TOL
+    abs_tol: float = compare.ABS_TOL
+    deep_recursion: str = "warn"
+    hidden_seed: int | None = None
+    jobs: int = dataclasses.field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    run_as: str = ""
+    python: str = ""
+    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope, batch)
+
+
+def load(path=None):
+    """Settings from `path`, or from grader.toml at the kit's root when it exists, else the defaults."""
+    path = pathlib.Path(path) if path else (DEFAULT_FILE if DEFAULT_FILE.exists() else None)
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return from_dict(data, source=str(path))
+
+
+def from_dict(data, source="settings"):
+    """Settings from parsed TOML data, validated against SCHEMA."""
+    import jsonschema  # here, not at the top: importing it costs over a second on some installs
+
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        e = errors[0]
+        where = ".".join(str(p) for p in e.path) or "(top level)"
+        raise ConfigError(f"{source}: {where}: {e.message}")
+    s = Settings()
+    s.points.update(data.get("points", {}))
+    lim = data.get("limits", {})
+    s.limits = Limits(wall=lim.get("wall_seconds", s.limits.wall), cpu=lim.get("cpu_seconds", s.limits.cpu),
+                      memory=lim.get("memory_mb", s.limits.memory >> 20) << 20,
+                      output=lim.get("output_kb", s.limits.output >> 10) << 10)
+    tol = data.get("tolerance", {})
+    s.rel_tol, s.abs_tol = tol.get("rel", s.rel_tol), tol.get("abs", s.abs_tol)
+    g = data.get("grading", {})
+    s.deep_recursion = g.get("deep_recursion", s.deep_recursion)
+    s.hidden_seed = g.get("hidden_seed", s.hidden_seed)
+    s.jobs = g.get("jobs", s.jobs)
+    s.run_as, s.python = g.get("run_as", s.run_as), g.get("python", s.python)
+    s.extra = {k: v for k, v in data.items() if k in ("gradescope", "batch")}
+    return s

@@ -1,0 +1,141 @@
+"""Views of a Report: a terminal table, JSON, Gradescope's results.json. Written atomically."""
+import io
+import json
+import os
+import pathlib
+import sys
+
+from grader.atomic import write_atomic
+from grader.results import SCHEMA_PATH
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_attempted": "yellow"}
+STATUS_WORD = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "not_attempted": "todo"}
+
+
+def text(report, color=None, width=100):
+    """The report as a table with the failing cases below it, for a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    color = _use_color() if color is None else color
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+    def say(line, style=None):
+        console.print(Text(line, style=style or ""))  # Text: student strings are never read as markup
+
+    table = Table(title=f"micrograd: {report.submission}", title_justify="left", show_lines=False)
+    table.add_column("test")
+    table.add_column("score", justify="right")
+    table.add_column("", justify="center")
+    table.add_column("what happened", overflow="fold")
+    for t in report.tests:
+        table.add_row(t.id, f"{_num(t.score)}/{_num(t.max_score)}",
+                      Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]), Text(t.summary))
+    table.add_row("total", f"{_num(report.score)}/{_num(report.max_score)}", "", "", style="bold")
+    console.print(table)
+    for t in report.tests:
+        if t.status == "passed" and not t.warnings:
+            continue
+        if t.status == "not_attempted":
+            continue
+        console.print(Text(f"\n{t.id}", style="bold"))
+        if t.failure:
+            f = t.failure
+            say(f"  case {f.case}: {f.description}")
+            if f.where:
+                say(f"  at {f.where}")
+            say(f"  {f.problem}")
+        if t.title:
+            say(f"  likely mistake: {t.title}", "yellow")
+        if t.hint:
+            say(f"  hint: {t.hint}")
+        for w in t.warnings:
+            say(f"  warning: {w}", "yellow")
+        for e in t.internal_errors:
+            say(f"  internal: {e}", "magenta")
+        if t.output:
+            say("  your code printed:")
+            for line in t.output.splitlines()[:5]:
+                say(f"    {line}")
+    todo = [t.id for t in report.tests if t.status == "not_attempted"]
+    if todo:
+        say(f"\nnot written yet: {', '.join(todo)}")
+    if report.full_marks:
+        console.print(Text("\nAll tests pass. Your micrograd backpropagates!", style="bold green"))
+    if report.torch_check == "unavailable":
+        console.print("note: PyTorch's values were not available; checked against the reference only.")
+    return buf.getvalue()
+
+
+def _num(x):
+    return f"{round(x, 2):g}"
+
+
+def _use_color():
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def as_json(report):
+    """The report's published JSON shape, validated against grader/data/report.schema.json."""
+    import jsonschema  # here, not at the top: importing it costs over a second on some installs
+
+    data = report.to_dict()
+    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def feedback_lines(t):
+    """One test's feedback as plain lines: the summary, the first failing case, the likely mistake, hints."""
+    lines = [t.summary]
+    if t.failure:
+        lines += [f"case {t.failure.case}: {t.failure.description}", t.failure.problem]
+        if t.failure.where:
+            lines.append(f"at {t.failure.where}")
+    if t.title:
+        lines.append(f"likely mistake: {t.title}")
+    if t.hint:
+        lines.append(f"hint: {t.hint}")
+    lines += [f"warning: {w}" for w in t.warnings]
+    return [x for x in lines if x]
+
+
+def gradescope(report, visibility="visible", hidden_visibility="after_published"):
+    """Gradescope's results.json: one test per test id, named by the id."""
+    tests = []
+    for t in report.tests:
+        tests.append({
+            "name": t.id, "score": t.score, "max_score": t.max_score,
+            "status": "passed" if t.status == "passed" else "failed",
+            "output": "\n".join(feedback_lines(t)),
+            "visibility": hidden_visibility if t.hidden_cases and t.status != "passed" and report.hidden else visibility,
+            "execution_time": round(t.elapsed, 3),
+        })
+    return json.dumps({"score": report.score, "execution_time": report.elapsed, "tests": tests,
+                       "output": f"{report.score:g}/{report.max_score:g} points"}, indent=2) + "\n"
+
+
+def render(report, fmt, color=None):
+    """The report in format `fmt` (text, json, gradescope, html), as a string."""
+    if fmt == "text":
+        return text(report, color=color)
+    if fmt == "json":
+        return as_json(report)
+    if fmt == "gradescope":
+        return gradescope(report)
+    if fmt == "html":
+        from grader import html_report
+
+        return html_report.render(report)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def emit(report, fmt, out=None):
+    """Print the report, or write it to `out` atomically."""
+    content = render(report, fmt, color=False if out else None)
+    if out:
+        pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, content)
+        print(f"report written to {out}")
+    else:
+        sys.stdout.write(content)

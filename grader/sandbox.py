@@ -1,0 +1,252 @@
+"""Running one test id's cases in a child process, with limits, and reading back what it sent.
+
+The child (grader/child.py) gets a fresh interpreter in isolated mode without site-packages,
+a temporary folder with copies of the student's files (and of itself and the reference), its
+own process group so that everything it starts can be killed, and a wall-clock limit enforced
+here. Before any student code runs it limits itself (CPU time, memory, output), confines itself
+with Landlock to reading its interpreter and that folder and writing only its work folder, with
+no TCP, and drops to an unprivileged user when asked. What comes back is checked here: one
+JSON event per line, in the expected order, nothing else.
+"""
+import dataclasses
+import json
+import os
+import pathlib
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+KIT_ROOT = pathlib.Path(__file__).resolve().parent.parent
+CHILD = pathlib.Path(__file__).resolve().parent / "child.py"
+STUDENT_FILES = ("engine.py", "nn.py", "train.py")
+
+
+@dataclasses.dataclass
+class Limits:
+    """Per child: wall seconds, CPU seconds, address space and output bytes."""
+
+    wall: float = 5.0
+    cpu: float = 10.0
+    memory: int = 1 << 30
+    output: int = 1 << 20
+
+
+@dataclasses.dataclass
+class RunOutcome:
+    """What a child reported: results and errors per case, and how the process ended."""
+
+    test_id: str
+    results: dict = dataclasses.field(default_factory=dict)  # case index -> values
+    errors: dict = dataclasses.field(default_factory=dict)  # case index -> {type, message, where}
+    import_error: dict | None = None
+    tamper: list = dataclasses.field(default_factory=list)
+    status: str = "ok"  # ok | timeout | crashed | memory | exited | protocol | internal
+    message: str = ""
+    running_case: int | None = None
+    output: str = ""  # what the student's code printed, cut to a few lines
+    elapsed: float = 0.0
+
+
+def resolve_user(name):
+    """(uid, gid) of user `name`, or None when not running as root or no name is given."""
+    if not name or os.geteuid() != 0:
+        return None
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def prepare(submission, workdir, run_as):
+    """Copy the student's files into `workdir`; return their names."""
+    names = []
+    for name in STUDENT_FILES:
+        src = pathlib.Path(submission) / name
+        if src.is_file():
+            shutil.copyfile(src, pathlib.Path(workdir) / name)
+            names.append(name)
+    if run_as is not None:
+        for path in [workdir] + [pathlib.Path(workdir) / n for n in names]:
+            os.chown(path, *run_as)
+    return names
+
+
+def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000,
+              confine=True):
+    """Run `cases` of `test_id` against the student files in `submission` in a child; never raises
+    for anything the student's code does. The child limits and confines itself (see child.py)."""
+    limits = limits or Limits()
+    started = time.monotonic()
+    outcome = RunOutcome(test_id)
+    with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
+        workdir = pathlib.Path(scratch) / "work"
+        workdir.mkdir()
+        os.chmod(scratch, 0o755)
+        names = prepare(submission, workdir, run_as)
+        # the child, and the reference it grades nn/train on, are copied in beside the student's
+        # files: the child is then confined to this folder and never needs the kit's own
+        child = pathlib.Path(scratch) / "child.py"
+        shutil.copyfile(CHILD, child)
+        shutil.copytree(KIT_ROOT / "micrograd_ref", pathlib.Path(scratch) / "ref" / "micrograd_ref",
+                        ignore=shutil.ignore_patterns("__pycache__", "train.py", "draw.py"))
+        read_fd, write_fd = os.pipe()
+        job = {
+            "test_id": test_id,
+            "cases": cases,
+            "fd": write_fd,
+            "student_files": names,
+            "ref_dir": str(pathlib.Path(scratch) / "ref"),
+            "scratch": scratch,
+            "recursion_limit": recursion_limit,
+            "limits": dataclasses.asdict(limits),
+            "run_as": list(run_as) if run_as else None,
+            "confine": confine,
+        }
+        job_path = pathlib.Path(scratch) / "job.json"
+        job_path.write_text(json.dumps(job))
+        out_path = pathlib.Path(scratch) / "output.txt"
+        with open(out_path, "wb") as out:
+            try:
+                # the real interpreter, not a virtual environment's link to it: the child needs the
+                # standard library only, and must not depend on files outside what it may read
+                proc = subprocess.Popen(
+                    [os.path.realpath(python or sys.executable), "-I", "-S", str(child), str(job_path)],
+                    cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                    pass_fds=(write_fd,), start_new_session=True,
+                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"},
+                )
+            except OSError as exc:
+                os.close(read_fd)
+                os.close(write_fd)
+                outcome.status, outcome.message = "internal", f"could not start the grading process: {exc}"
+                return outcome
+            os.close(write_fd)
+            lines, timed_out = _read_events(read_fd, proc, started + limits.wall, limits.output)
+            _kill_group(proc)
+        outcome.output = _excerpt(out_path.read_bytes())
+    _interpret(outcome, lines, proc.returncode, timed_out, len(cases), limits)
+    outcome.elapsed = time.monotonic() - started
+    return outcome
+
+
+def _read_events(fd, proc, deadline, max_bytes):
+    """Lines from the child's pipe until it closes or the deadline passes."""
+    buf, total = b"", 0
+    timed_out = False
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not sel.select(timeout=remaining):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > 64 * max_bytes:  # a flood on the results pipe is not results
+                buf += b"\n\x00flood\n"
+                break
+            buf += chunk
+    os.close(fd)
+    return buf.split(b"\n"), timed_out
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _excerpt(data, max_lines=20, max_chars=2000):
+    text = data.decode("utf-8", "replace")
+    lines = text.splitlines()
+    cut = "\n".join(lines[:max_lines])[:max_chars]
+    if len(lines) > max_lines or len(cut) < len(text.rstrip("\n")):
+        cut += "\n… (more output cut)"
+    return cut
+
+
+def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
+    """Fill `outcome` from the event lines; anything out of protocol marks the run as tampered."""
+    done = False
+    expected_next = 0
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            event = json.loads(raw)
+            kind = event["event"]
+        except (ValueError, KeyError, TypeError):
+            return _protocol(outcome)
+        if done:
+            return _protocol(outcome)
+        if kind == "start":
+            if event.get("case") != expected_next:
+                return _protocol(outcome)
+            outcome.running_case = expected_next
+            expected_next += 1
+        elif kind in ("result", "error"):
+            case = event.get("case")
+            if case != outcome.running_case or case in outcome.results or case in outcome.errors:
+                return _protocol(outcome)
+            if kind == "result":
+                if not isinstance(event.get("values"), dict):
+                    return _protocol(outcome)
+                outcome.results[case] = event["values"]
+            else:
+                outcome.errors[case] = {k: str(event.get(k, "")) for k in ("type", "message", "where")}
+            outcome.running_case = None
+        elif kind == "import_error":
+            outcome.import_error = {k: str(event.get(k, "")) for k in ("type", "message", "where")}
+        elif kind == "tamper":
+            outcome.tamper = [str(x) for x in event.get("what", [])][:10]
+        elif kind == "done":
+            done = True
+        elif kind == "ready":
+            pass
+        else:
+            return _protocol(outcome)
+    if expected_next > n_cases:
+        return _protocol(outcome)
+    if done:
+        return
+    if timed_out:
+        outcome.status = "timeout"
+        outcome.message = f"did not finish within {limits.wall:g} s (an endless loop, or very slow code?)"
+    elif returncode is not None and returncode < 0:
+        sig = -returncode
+        if sig in (signal.SIGXCPU, signal.SIGKILL):
+            outcome.status = "timeout" if sig == signal.SIGXCPU else "memory"
+            outcome.message = (
+                f"used more than {limits.cpu:g} s of CPU time" if sig == signal.SIGXCPU
+                else "was killed, most likely for using too much memory"
+            )
+        else:
+            name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else str(sig)
+            outcome.status = "crashed"
+            outcome.message = f"crashed ({name})" + (
+                " — a very deep recursion after raising the recursion limit does this" if sig == signal.SIGSEGV else ""
+            )
+    else:
+        outcome.status = "exited"
+        outcome.message = (
+            f"ended the process (exit status {returncode}) before grading finished: "
+            "sys.exit() or os._exit() in your code?"
+        )
+
+
+def _protocol(outcome):
+    outcome.results.clear()
+    outcome.errors.clear()
+    outcome.status = "protocol"
+    outcome.message = "the grader's private results channel was written to by your code, or corrupted"
+    return outcome
