@@ -321,8 +321,10 @@ def graph(example):
     drawn = ss.get("graph_drawn")
     if not (ss.playing and drawn and time.monotonic() - drawn["at"] < GRAPH_REFRESH_SECONDS):
         drawn = ss.graph_drawn = draw_graph(run, example)
-    if drawn["error"]:
-        st.error(drawn["error"])
+    if drawn["error"] and ss.problem and ss.problem[1] == drawn["error"]:
+        st.caption("The graph shows the forward pass only: its backward pass fails as above.")
+    elif drawn["error"]:
+        st.error(drawn["error"] + "\n\nThe graph shows the forward pass only.")
     if drawn["caption"] is None:
         return
     st.caption(drawn["caption"])
@@ -349,7 +351,7 @@ def draw_graph(run, example):
         drawn["error"] = engines.describe_failure(exc, run.engine.path).text()
         return drawn
     if error is not None:
-        drawn["error"] = engines.describe_failure(error, run.engine.path).text() + "\n\nThe graph shows the forward pass only."
+        drawn["error"] = engines.describe_failure(error, run.engine.path).text()
     x, y, c = example
     drawn["caption"] = (
         f"Example ({x:.3f}, {y:.3f}) of class {c}, through the model after step {run.steps}. "
