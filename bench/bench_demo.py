@@ -4,7 +4,8 @@
 
 MLP(2, [8, 3]) on 100 points (the yin-yang set), AdamW, as the demo runs it. Printed side by side:
 the training function alone, and one Play frame's work on the server (10 steps, the boundary
-map, the example's graph laid out by `dot`). What the browser adds is measured by the browser
+map, the example's graph laid out by `dot`; the page redraws the graph at most once a second
+while playing, so this is the worst case). What the browser adds is measured by the browser
 test (tests/test_demo.py), which reads the step counter while playing and writes the rate to
 build/test-artifacts/demo-play-rate.txt.
 A student's engine (solutions/engine.py, a closure engine like theirs, when present) is timed too.

@@ -182,7 +182,8 @@ def controls():
     play_col.button(
         "Pause" if ss.playing else "Play",
         key="play",
-        on_click=toggle_play,
+        on_click=set_playing,
+        args=(not ss.playing,),
         type="primary",
         width="stretch",
     )
@@ -190,12 +191,17 @@ def controls():
     class_col.radio("class of new points (click the map to add one)", points.CLASSES, key="new_class", horizontal=True)
 
 
-def toggle_play():
-    """Play or Pause."""
+def set_playing(on):
+    """Play (`on`) or Pause.
+
+    The button passes the state it asks for rather than asking to toggle: a click that streamlit
+    delivers twice (a run cut short by the Play timer is replayed) must not cancel itself.
+    """
     ss = st.session_state
-    ss.playing = not ss.playing and blocker() is None
-    if not ss.playing and blocker():
-        ss.problem = ("error", blocker())
+    why = blocker() if on else None
+    ss.playing = on and why is None
+    if why:
+        ss.problem = ("error", why)
 
 
 def blocker():
