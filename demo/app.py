@@ -40,6 +40,8 @@ MY_CODE = "my code"
 GRAPH_HEIGHT = 560  # px; a taller graph scrolls
 GRAPH_REFRESH_SECONDS = 1.0  # while playing
 ZOOMS = (0.25, 0.4, 0.6, 0.8, 1.0)
+# A mean cross-entropy this high means the right class scores far below another: the updates overshot.
+DIVERGED_LOSS = 100.0
 LARGE_LR = {"AdamW": 1.0, "SGD": 10.0}  # beyond these, expect the loss to blow up
 
 
@@ -234,6 +236,13 @@ def step(steps):
         ss.problem = (
             "error",
             f"The loss became {losses[-1]} at step {ss.run.steps}: the updates overshot. "
+            "Lower the learning rate and press Reset.",
+        )
+    elif losses and losses[-1] > DIVERGED_LOSS:
+        ss.playing = False
+        ss.problem = (
+            "warning",
+            f"The loss is {losses[-1]:.3g} at step {ss.run.steps}: training has diverged. "
             "Lower the learning rate and press Reset.",
         )
     else:

@@ -419,10 +419,14 @@ def test_bad_input_gets_a_message_not_a_traceback(app):
     assert "The loss became nan" in texts(at.error)
     at.button(key="step").click().run()
     assert "Press Reset" in texts(at.error) and metrics(at)["step"] == "1"
+    at.button(key="reset").click().run()
+    for _ in range(3):
+        at.button(key="step").click().run()
+    assert "training has diverged" in texts(at.warning)  # the loss is about 1e5 at the second step
     at.number_input(key="lr").set_value(0.1).run()
     at.button(key="reset").click().run()
     at.button(key="step").click().run()
-    assert metrics(at)["step"] == "1" and not at.error
+    assert metrics(at)["step"] == "1" and not at.error and "diverged" not in texts(at.warning)
 
     at.button(key="clear_points").click().run()
     at.button(key="step").click().run()
