@@ -76,9 +76,8 @@ def init_state():
     ss.setdefault("editor_version", 0)
     ss.setdefault("rerun_app", False)
     if "run" not in ss:
-        ss.engine = engines.reference_engine()
-        ss.points, _ = training.draw(settings(), ss.engine)
-        ss.run = training.new_run(settings(), ss.engine)
+        ss.run = training.new_run(settings(), engines.reference_engine())
+        ss.points, _ = training.draw(settings(), ss.run.engine)
 
 
 def settings():
@@ -196,8 +195,9 @@ def controls():
 def set_playing(on):
     """Play (`on`) or Pause.
 
-    The button passes the state it asks for rather than asking to toggle: a click that streamlit
-    delivers twice (a run cut short by the Play timer is replayed) must not cancel itself.
+    The button passes the state it asks for rather than asking to toggle, so that a click which
+    reaches the script twice (runs of the Play timer and of the click interleave) cannot cancel
+    itself.
     """
     ss = st.session_state
     why = blocker() if on else None
