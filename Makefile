@@ -47,6 +47,10 @@ nbgrader: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
+.PHONY: demo
+demo: $(VENV)/.installed
+	$(VENV)/bin/streamlit run demo/app.py --browser.gatherUsageStats false
+
 clean:
 	rm -rf build .pytest_cache .hypothesis
 

@@ -20,13 +20,14 @@ class Neuron(Module):
     """tanh(w . x + b), or just w . x + b when `nonlin` is False.
 
     Weights are drawn uniform(-1, 1) * nin**-0.5 from `rng` (a fresh RNG(42) when not given);
-    the bias starts at 0.
+    the bias starts at 0. The parameters are made with `value_type`: any class with the
+    engine contract's `Value` interface (the demo passes a student's, to train on their engine).
     """
 
-    def __init__(self, nin, nonlin=True, rng=None):
+    def __init__(self, nin, nonlin=True, rng=None, value_type=Value):
         rng = RNG(42) if rng is None else rng
-        self.w = [Value(rng.uniform(-1, 1) * nin**-0.5) for _ in range(nin)]
-        self.b = Value(0)
+        self.w = [value_type(rng.uniform(-1, 1) * nin**-0.5) for _ in range(nin)]
+        self.b = value_type(0)
         self.nonlin = nonlin
 
     def __call__(self, x):
@@ -61,13 +62,16 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers of sizes `nouts` after `nin` inputs; tanh between layers, the last layer linear."""
+    """Layers of sizes `nouts` after `nin` inputs; tanh between layers, the last layer linear.
 
-    def __init__(self, nin, nouts, rng=None):
+    `value_type` is passed on to every Neuron (the class its parameters are made of).
+    """
+
+    def __init__(self, nin, nouts, rng=None, value_type=Value):
         rng = RNG(42) if rng is None else rng
         sizes = [nin] + list(nouts)
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != len(nouts) - 1)
+            Layer(sizes[i], sizes[i + 1], rng=rng, nonlin=i != len(nouts) - 1, value_type=value_type)
             for i in range(len(nouts))
         ]
 

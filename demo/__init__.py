@@ -1,0 +1,1 @@
+"""The interactive demo (streamlit): `make demo`."""
