@@ -5,6 +5,8 @@
 prints the validation loss every 10 steps and the training loss of every step.
 """
 import argparse
+import os
+import sys
 
 from micrograd_ref.data import RNG, gen_data_yinyang
 from micrograd_ref.losses import loss_fn
@@ -53,7 +55,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.steps < 0:
         parser.error("--steps must be 0 or more")
-    train(args.steps)
+    try:
+        train(args.steps)
+    except BrokenPipeError:  # the reader stopped early (`| head`): not an error of the run
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":
