@@ -34,6 +34,10 @@ test: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -m "not slow"
 
+# force=1 overwrites files edited since the last run, after copying them to .stubs-backup/<time>/.
+stubs: $(VENV)/.installed
+	$(PY) -m grader stubs $(if $(filter 1 yes true,$(force)),--force)
+
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
 
