@@ -169,8 +169,9 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         result.failures.append(failure)
         if result.failure is None:
             result.failure = failure
+            # got is None when the process ended before this case answered: nothing to diagnose
             mistake = (diagnose.diagnose_error(test_id, error) if error
-                       else diagnose.diagnose(test_id, case, got, want))
+                       else diagnose.diagnose(test_id, case, got, want) if got is not None else "")
             if mistake:
                 result.mistake = mistake
                 result.title, result.hint = diagnose.MISTAKES[mistake]
