@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 exercise ?=
 force ?=
 
-.PHONY: setup check test test-fast stubs bench clean
+.PHONY: setup check test test-fast stubs bench clean gradescope release
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# The Gradescope autograder: build/gradescope/autograder.zip (needs PyTorch here, not in the container).
+gradescope: $(VENV)/.installed
+	$(PY) -m grader gradescope
