@@ -3,6 +3,11 @@
 Each function returns the same shape as the child's runner for that test id, so comparing is a
 walk over two dicts. PyTorch's opinion of the same cases comes from grader/torch_expect.py.
 """
+import functools
+import hashlib
+import json
+import pathlib
+
 from micrograd_ref import losses, nn, optim
 from micrograd_ref.data import RNG
 from micrograd_ref.engine import Value
@@ -141,6 +146,21 @@ EXPECT = {
 }
 
 
+STORE = pathlib.Path(__file__).resolve().parent / "data" / "reference_values.json"
+
+
+@functools.cache
+def _stored():
+    """Values stored by a build that ships no reference engine (the student release), else {}."""
+    return json.loads(STORE.read_text()) if STORE.exists() else {}
+
+
+def store_key(test_id, case):
+    """How a case's values are found in a store: the test id and a fingerprint of the case."""
+    return f"{test_id}/{hashlib.sha256(json.dumps(case, sort_keys=True).encode()).hexdigest()[:16]}"
+
+
 def expected(test_id, case):
-    """The reference's values for one case."""
-    return EXPECT[test_id](case)
+    """The reference's values for one case: stored ones when this build has them, else computed live."""
+    stored = _stored().get(store_key(test_id, case))
+    return stored if stored is not None else EXPECT[test_id](case)
