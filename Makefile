@@ -47,3 +47,7 @@ clean:
 # The Gradescope autograder: build/gradescope/autograder.zip (needs PyTorch here, not in the container).
 gradescope: $(VENV)/.installed
 	$(PY) -m grader gradescope
+
+# The student kit: build/student/ (exercises, grader, precomputed expectations; no answer code).
+release: $(VENV)/.installed
+	$(PY) -m grader release

@@ -17,6 +17,7 @@ COMMANDS = {
     "merge": ("grader.merge", "combine the results of `batch --shard i/n` runs into one gradebook"),
     "analytics": ("grader.analytics", "the class analytics page (HTML) from stored batch results"),
     "gradescope": ("grader.gradescope", "build the Gradescope autograder zip (build/gradescope/autograder.zip)"),
+    "release": ("grader.release", "build the student kit in build/student/ (no answer code in it)"),
 }
 
 
