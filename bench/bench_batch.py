@@ -1,0 +1,163 @@
+"""Batch grading speed: a class of 46 submissions (correct, buggy, hostile: hangs, memory bombs,
+exits), graded by `python -m grader batch`, then the same submissions as notebooks graded by
+`nbgrader autograde` in the kit's nbgrader course, side by side in one run.
+
+    .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
+
+Prints both wall times, the time per submission and the ratio. The nbgrader course comes from the
+kit's builder (grader/nbgrader_course.py); when this tree does not have it yet, from the branch
+that does (--course-branch), extracted with `git archive`.
+"""
+import argparse
+import csv
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.classroom import HOSTILE, MUTANTS, copy_solutions, mutate  # noqa: E402
+
+
+def make_submissions(root, n):
+    """n submissions: every hostile one, each mutant twice, the rest correct. {name: (file, old, new) or None}."""
+    plan = {f"hostile_{k}": v[:3] for k, v in HOSTILE.items()}
+    for rep in (1, 2):
+        plan.update({f"bug{rep}_{k}": v[:3] for k, v in MUTANTS.items()})
+    i = 0
+    while len(plan) < n:
+        plan[f"correct_{i:02d}"] = None
+        i += 1
+    plan = dict(list(plan.items())[:n])
+    for name, change in plan.items():
+        if change:
+            mutate(root / name, *change)
+        else:
+            copy_solutions(root / name)
+    return plan
+
+
+def run_batch(class_dir, out, jobs):
+    cmd = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if proc.returncode not in (0, 1):
+        sys.exit(f"batch failed:\n{proc.stderr}")
+    with open(out, newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    return elapsed, rows
+
+
+def course_kit(work, branch):
+    """A kit folder that has the nbgrader course builder: this one, or `branch` extracted."""
+    if (ROOT / "grader" / "nbgrader_course.py").exists():
+        return ROOT, "this tree"
+    kit = work / "kit"
+    kit.mkdir()
+    archive = subprocess.run(["git", "archive", branch], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(kit)], input=archive, check=True)
+    return kit, f"branch {branch} (git archive)"
+
+
+def notebook_for(source_nb, change, part_of_file):
+    """The course's notebook (the answer key) with the same one-line change a .py submission has."""
+    nb = json.loads(source_nb.read_text())
+    if change is None:
+        return nb
+    file, old, new = change
+    answers = [c for c in nb["cells"] if c["cell_type"] == "code"
+               and c["metadata"].get("nbgrader", {}).get("solution")]
+    for cell in answers:
+        lines = "".join(cell["source"]).split("\n")
+        hits = [i for i, line in enumerate(lines) if line.strip() == old]
+        if hits:
+            i = hits[0]
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i] = "\n".join(indent + x for x in new.split("\n"))
+            cell["source"] = "\n".join(lines)
+            return nb
+    # a module-level line (an import) of that file: top-level code in its first answer cell
+    part = part_of_file[file]
+    cell = next(c for c in answers if c["metadata"]["nbgrader"]["grade_id"].startswith(f"answer_{part}_"))
+    cell["source"] = new + "\n" + "".join(cell["source"])
+    return nb
+
+
+def run_nbgrader(work, plan, branch):
+    kit, where = course_kit(work, branch)
+    course = work / "course"
+    env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               PYTHONPATH=str(kit))
+    subprocess.run([sys.executable, "-m", "grader", "nbgrader", "--out", str(course)], cwd=kit, env=env,
+                   check=True, capture_output=True)
+    source_nb = course / "source" / "micrograd" / "micrograd.ipynb"
+    release = course / "release" / "micrograd"
+    part_of_file = {"engine.py": "engine", "nn.py": "nn", "train.py": "train"}
+    for name, change in plan.items():
+        folder = course / "submitted" / name / "micrograd"
+        folder.mkdir(parents=True)
+        for extra in release.iterdir():
+            if extra.suffix != ".ipynb":
+                shutil.copyfile(extra, folder / extra.name)
+        (folder / "micrograd.ipynb").write_text(json.dumps(notebook_for(source_nb, change, part_of_file)))
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "micrograd", "--create"], cwd=course,
+                          env=env, capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+    export = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(work / "nb.csv")], cwd=course,
+                            env=env, capture_output=True, text=True)
+    scores = {}
+    if export.returncode == 0:
+        with open(work / "nb.csv", newline="") as f:
+            scores = {r["student_id"]: float(r["raw_score"] or 0) for r in csv.DictReader(f)}
+    return elapsed, scores, where
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=46)
+    parser.add_argument("--nbgrader", type=int, help="grade only N submissions with nbgrader, spread over the class (default: all; 0: none)")
+    parser.add_argument("--jobs", type=int, help="batch --jobs (default: batch's own)")
+    parser.add_argument("--course-branch", default="issue5", help="where the nbgrader course builder is, if not here")
+    args = parser.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        plan = make_submissions(work / "class", args.students)
+        t_batch, rows = run_batch(work / "class", work / "out" / "grades.csv", args.jobs)
+        assert len(rows) == len(plan), "every submission has a row"
+        print(f"batch:    {len(rows)} submissions in {t_batch:6.1f} s  ({t_batch / len(rows):.2f} s each)"
+              f"  [goal: <= 60 s]  on {os.cpu_count()} cores")
+        if args.nbgrader == 0:
+            return
+        names = list(plan)
+        n = args.nbgrader or len(names)
+        chosen = {names[i * len(names) // n]: plan[names[i * len(names) // n]] for i in range(n)}
+        t_nb, nb_scores, where = run_nbgrader(work, chosen, args.course_branch)
+        print(f"nbgrader: {len(chosen)} submissions in {t_nb:6.1f} s  ({t_nb / len(chosen):.2f} s each)"
+              f"  [nbgrader autograde, course built from {where}]")
+        ratio = (t_nb / len(chosen)) / (t_batch / len(rows))
+        print(f"ratio:    batch is {ratio:.1f}x faster per submission  [goal: >= 5x]")
+        if nb_scores:
+            same = sum(1 for s in chosen if s in nb_scores and abs(nb_scores[s] - float(rows[s]["total"] or 0)) < 1e-6)
+            print(f"agreement: {same}/{len(chosen)} submissions get the same total from both")
+            for s in chosen:
+                if s in nb_scores and abs(nb_scores[s] - float(rows[s]["total"] or 0)) >= 1e-6:
+                    print(f"  {s}: batch {rows[s]['total']}, nbgrader {nb_scores[s]:g}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
