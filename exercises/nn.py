@@ -60,7 +60,7 @@ class Neuron(Module):
         raise NotImplementedError("nn.neuron: compute the neuron's output for the inputs x")
 
     def parameters(self):
-        """The weights in order, then the bias: `w + [b]`."""
+        """All the neuron's parameters in one list: its weights in order, then its bias."""
         raise NotImplementedError("nn.neuron: list the neuron's parameters")
 
     def __repr__(self):

@@ -7,6 +7,7 @@ from pathlib import Path
 def write_atomic(path, data, mode=0o644):
     """Write `data` (str or bytes) to `path` through a temporary file in the same folder and a rename."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -176,9 +176,8 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         result.failures.append(failure)
         if result.failure is None:
             result.failure = failure
-            # got is None when the process ended before this case answered: nothing to diagnose
             mistake = (diagnose.diagnose_error(test_id, error) if error
-                       else diagnose.diagnose(test_id, case, got, want) if got is not None else "")
+                       else diagnose.diagnose(test_id, case, got, want) if got is not None else None)
             if mistake:
                 result.mistake = mistake
                 result.title, result.hint = diagnose.MISTAKES[mistake]
@@ -200,7 +199,7 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         result.summary = "no case could be graded"
     elif not_implemented == result.total - result.passed and result.passed == 0:
         result.status = "not_attempted"
-        result.summary = result.failure.problem
+        result.summary = "not written yet — " + result.failure.problem.removeprefix("NotImplementedError: ")
     else:
         if outcome.status != "ok":
             result.status = "error"
@@ -325,6 +324,8 @@ def add_arguments(parser):
                         help="folder with engine.py, nn.py, train.py (default: exercises/)")
     parser.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
     parser.add_argument("--out", help="write the report to this file (atomically) instead of the terminal")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the HTML report (graphs, curves) to FILE, from the same results")
     parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
     parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed (instructors)")
 
@@ -348,4 +349,7 @@ def run(args):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     reports.emit(report, args.format, args.out)
+    if args.html:
+        reports.write_atomic(args.html, reports.render(report, "html"))
+        print(f"HTML report (graphs and curves): {args.html}")
     return 0 if report.full_marks else 1

@@ -25,17 +25,27 @@ _dumps, _write, _isinstance, _type, _float, _len, _list = json.dumps, os.write, 
 _getattr, _setattr, _range, _zip = getattr, setattr, range, zip
 
 
+_GUARDED = (("builtins", builtins), ("math", math), ("json", json), ("os", os), ("sys", sys))
+_id, _callable, _vars, _sorted, _dict = id, callable, vars, sorted, dict
+
+
 def snapshot():
-    """Identity of everything a student could monkeypatch that matters to grading."""
-    snap = {}
-    for name, module in (("builtins", builtins), ("math", math), ("json", json), ("os", os), ("sys", sys)):
-        for key, value in vars(module).items():
-            if not key.startswith("__") and callable(value):
-                snap[f"{name}.{key}"] = id(value)
-    for key, value in list(globals().items()):
-        if _isinstance(value, types.FunctionType):
-            snap[f"grader.{key}"] = id(value)
-    return snap
+    """A copy of everything a student could monkeypatch that matters to grading."""
+    saved = {name: _dict(_vars(module)) for name, module in _GUARDED}
+    saved["grader"] = {k: v for k, v in globals().items() if _isinstance(v, types.FunctionType)}
+    return saved
+
+
+def tampered(saved):
+    """Names replaced since `saved` was taken; the originals are put back, so reporting still works."""
+    changed = []
+    for name, module in _GUARDED + (("grader", None),):
+        current = _vars(module) if module is not None else globals()
+        for key, value in saved[name].items():
+            if (name == "grader" or _callable(value)) and not key.startswith("__") and current.get(key) is not value:
+                changed.append(f"{name}.{key}")
+                current[key] = value
+    return _sorted(changed)
 
 
 class Channel:
@@ -346,30 +356,35 @@ def main():
     try:
         mods = {part: load(part, os.path.join(os.getcwd(), part + ".py"))}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: nothing may end the child silently
+        changed = tampered(before)
+        if changed:
+            channel.send(event="tamper", what=changed[:10])
         channel.send(event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
         channel.send(event="done")
         return
-    channel.send(event="ready")
-    changed = sorted(k for k, v in snapshot().items() if before.get(k, v) != v)
+    changed = tampered(before)  # before anything is sent: sending needs the real builtins
     if changed:
         channel.send(event="tamper", what=changed[:10])
         channel.send(event="done")
         return
+    channel.send(event="ready")
 
     runner = RUNNERS[test_id]
     for i, case in enumerate(job["cases"]):
         channel.send(event="start", case=i)
         try:
-            values = runner(mods, case, ref)
+            values, error = runner(mods, case, ref), None
         except BaseException as exc:
-            channel.send(event="error", case=i, type=_type(exc).__name__, message=safe_str(exc),
-                         where=where(exc, student_files))
-        else:
-            channel.send(event="result", case=i, values=values)
-        changed = sorted(k for k, v in snapshot().items() if before.get(k, v) != v)
+            values, error = None, exc
+        changed = tampered(before)
         if changed:
             channel.send(event="tamper", what=changed[:10])
             break
+        if error is not None:
+            channel.send(event="error", case=i, type=_type(error).__name__, message=safe_str(error),
+                         where=where(error, student_files))
+        else:
+            channel.send(event="result", case=i, values=values)
     channel.send(event="done")
 
 

@@ -142,16 +142,20 @@ def _safe(f):
         return None
 
 
-def _matches(got, candidate):
-    return (isinstance(got, list) and len(got) == len(candidate)
-            and all(close(a, b) for a, b in zip(got, candidate)))
+def _explains(got, want, candidate):
+    """Does `candidate` account for every gradient `got` has wrong? (A mistake may touch one input only.)"""
+    if not (isinstance(got, list) and len(got) == len(want) == len(candidate)):
+        return False
+    wrong = [i for i, (g, w) in enumerate(zip(got, want)) if not close(g, w)]
+    return bool(wrong) and all(candidate[i] is not None and close(got[i], candidate[i])
+                               and not close(want[i], candidate[i]) for i in wrong)
 
 
 def engine_op(op, case, got, want):
     if not close(got.get("out"), want["out"]):
         return "forward"
     for name, grads in _op_variants(op, case, want):
-        if _matches(got.get("grads"), grads) and not _matches(want["grads"], grads):
+        if _explains(got.get("grads"), want["grads"], grads):
             return name
     return None
 
@@ -281,7 +285,7 @@ def diagnose(test_id, case, got, want):
             return adamw(case, got, want)
         if test_id == "train.loop":
             return loop(case, got, want)
-    except (ArithmeticError, ValueError, TypeError, KeyError):
+    except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError):
         return None  # odd values: no diagnosis rather than a wrong one
     return None
 

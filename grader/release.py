@@ -7,6 +7,7 @@ cases are computed here, from the reference, and shipped as data; PyTorch's come
 grader/data/public_torch.json (current, or the build stops). A student needs no PyTorch.
 The build checks that no line of any answer-key block appears in any file it wrote.
 """
+import ast
 import json
 import pathlib
 import re
@@ -23,9 +24,17 @@ DEFAULT_OUT = KIT_ROOT / "build" / "student"
 SOLUTIONS = KIT_ROOT / "solutions"
 RELEASE_REF = KIT_ROOT / "grader" / "release_ref"
 TEMPLATES = KIT_ROOT / "grader" / "templates" / "release"
-# instructor-side modules: batch grading, builders, the generator, live PyTorch
-INSTRUCTOR_ONLY = {"batch.py", "merge.py", "analytics.py", "gradescope.py", "gradescope_run.py", "release.py",
-                   "stubs.py", "store.py", "torch_expect.py"}
+# what `check` needs, minus: live PyTorch (its values are shipped), and the HTML report, which
+# draws graphs with the reference engine (replaced by a note saying so)
+ENTRY_MODULES = ("__main__", "cli", "check", "child")  # child.py is run as a script by sandbox.py
+NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
+HTML_NOTE = '''"""The HTML report draws the reference engine's graphs, which the student kit does not ship."""
+
+
+def render(report):
+    """Stop with what to use instead."""
+    raise SystemExit("error: the HTML report is not part of the student kit: use --format text (the default) or json")
+'''
 SHIPPED_DATA = ("public_torch.json", "report.schema.json")
 SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers
 WORD = re.compile(r"[A-Za-z_]\w*")
@@ -84,6 +93,25 @@ def check_torch_store():
                            "run `python -m grader expectations`")
 
 
+def grader_modules(entry=ENTRY_MODULES, skip=NOT_SHIPPED):
+    """The grader modules `entry` import, directly or not (read from their source, not run)."""
+    todo, found = list(entry), set()
+    while todo:
+        name = todo.pop()
+        if name in found or name in skip or not (KIT_ROOT / "grader" / f"{name}.py").exists():
+            continue
+        found.add(name)
+        tree = ast.parse((KIT_ROOT / "grader" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "grader":
+                todo += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader."):
+                todo.append(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                todo += [a.name.split(".")[1] for a in node.names if a.name.startswith("grader.")]
+    return found | {"__init__"}
+
+
 def student_cli(text, shipped):
     """grader/cli.py with the COMMANDS entries whose module is not shipped taken out."""
     keep = []
@@ -113,17 +141,14 @@ def build(out=DEFAULT_OUT):
         (tmp / "exercises" / name).write_text(text)
     grader_dir = tmp / "grader"
     (grader_dir / "data").mkdir(parents=True)
-    shipped = {p.name for p in (KIT_ROOT / "grader").glob("*.py") if p.name not in INSTRUCTOR_ONLY}
+    shipped = {f"{m}.py" for m in grader_modules()}
     for name in sorted(shipped):
         text = (KIT_ROOT / "grader" / name).read_text()
         (grader_dir / name).write_text(student_cli(text, shipped) if name == "cli.py" else text)
     for name in SHIPPED_DATA:
         shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
     (grader_dir / "data" / expect.STORE.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
-    for template in (KIT_ROOT / "grader" / "templates").glob("*"):
-        if template.is_file() and template.name != "analytics.html.j2":  # report views' templates
-            (grader_dir / "templates").mkdir(exist_ok=True)
-            shutil.copyfile(template, grader_dir / "templates" / template.name)
+    (grader_dir / "html_report.py").write_text(HTML_NOTE)
     ref_dir = tmp / "micrograd_ref"
     ref_dir.mkdir()
     for path in sorted(RELEASE_REF.glob("*.py")):

@@ -4,8 +4,8 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 
+from grader.atomic import write_atomic
 from grader.results import SCHEMA_PATH
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_attempted": "yellow"}
@@ -21,6 +21,9 @@ def text(report, color=None, width=100):
     color = _use_color() if color is None else color
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
+    def say(line, style=None):
+        console.print(Text(line, style=style or ""))  # Text: student strings are never read as markup
+
     table = Table(title=f"micrograd: {report.submission}", title_justify="left", show_lines=False)
     table.add_column("test")
     table.add_column("score", justify="right")
@@ -28,7 +31,7 @@ def text(report, color=None, width=100):
     table.add_column("what happened", overflow="fold")
     for t in report.tests:
         table.add_row(t.id, f"{_num(t.score)}/{_num(t.max_score)}",
-                      Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]), t.summary)
+                      Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]), Text(t.summary))
     table.add_row("total", f"{_num(report.score)}/{_num(report.max_score)}", "", "", style="bold")
     console.print(table)
     for t in report.tests:
@@ -39,25 +42,25 @@ def text(report, color=None, width=100):
         console.print(Text(f"\n{t.id}", style="bold"))
         if t.failure:
             f = t.failure
-            console.print(f"  case {f.case}: {f.description}")
+            say(f"  case {f.case}: {f.description}")
             if f.where:
-                console.print(f"  at {f.where}")
-            console.print(f"  {f.problem}")
+                say(f"  at {f.where}")
+            say(f"  {f.problem}")
         if t.title:
-            console.print(Text(f"  likely mistake: {t.title}", style="yellow"))
+            say(f"  likely mistake: {t.title}", "yellow")
         if t.hint:
-            console.print(f"  hint: {t.hint}")
+            say(f"  hint: {t.hint}")
         for w in t.warnings:
-            console.print(Text(f"  warning: {w}", style="yellow"))
+            say(f"  warning: {w}", "yellow")
         for e in t.internal_errors:
-            console.print(Text(f"  internal: {e}", style="magenta"))
+            say(f"  internal: {e}", "magenta")
         if t.output:
-            console.print("  your code printed:")
+            say("  your code printed:")
             for line in t.output.splitlines()[:5]:
-                console.print(f"    {line}")
+                say(f"    {line}")
     todo = [t.id for t in report.tests if t.status == "not_attempted"]
     if todo:
-        console.print(f"\nnot written yet: {', '.join(todo)}")
+        say(f"\nnot written yet: {', '.join(todo)}")
     if report.full_marks:
         console.print(Text("\nAll tests pass. Your micrograd backpropagates!", style="bold green"))
     if report.torch_check == "unavailable":
@@ -122,27 +125,11 @@ def render(report, fmt, color=None):
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def write_atomic(path, content):
-    """Write `content` to `path` through a temporary file and a rename: readers never see half a file."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a normal file's mode, not mkstemp's private one
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def emit(report, fmt, out=None):
     """Print the report, or write it to `out` atomically."""
     content = render(report, fmt, color=False if out else None)
     if out:
+        pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, content)
         print(f"report written to {out}")
     else:

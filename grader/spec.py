@@ -36,3 +36,12 @@ def select(names):
             raise ValueError(f"unknown part or test id {name!r}; choose from {', '.join(PARTS)} or {', '.join(TEST_IDS)}")
         chosen += [t for t in matches if t not in chosen]
     return [t for t in TEST_IDS if t in chosen]
+
+
+def dispatch(module, test_id, case):
+    """Call `module`'s function for `test_id` on `case`: `op(case, name)` for an engine op,
+    else the function named like the id's second half (backward, neuron, ..., loop)."""
+    part, name = test_id.split(".")
+    if part == "engine" and name != "backward":
+        return module.op(case, name)
+    return getattr(module, name)(case)

@@ -5,7 +5,7 @@ recomputes them live and requires the stored file to be current.
 """
 import json
 
-from grader.reports import write_atomic
+from grader.atomic import write_atomic
 
 
 def add_arguments(parser):

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.atomic import write_atomic
-from grader.ids import TEST_IDS
+from grader.spec import TEST_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END, HINT = "BEGIN SOLUTION", "END SOLUTION", "HINT:"
@@ -169,8 +169,7 @@ def parse_key(path, ids=TEST_IDS):
                 elif exercise.split(".")[0] != path.stem:
                     problems.append(Problem(path, row, f"'{exercise}' does not belong in {path.name}: "
                                                        f"its ids start with '{path.stem}.'"))
-            open_block = {"id": exercise, "message": message, "hints": [], "begin": row,
-                          "indent": where[:col], "code": []}
+            open_block = {"id": exercise, "message": message, "hints": [], "begin": row, "indent": where[:col]}
         elif kind == "end":
             if open_block is None:
                 problems.append(Problem(path, row, f"{END} without a {BEGIN} before it"))
@@ -230,7 +229,7 @@ def _check_block(path, lines, block, end):
         if not stripped or stripped.startswith("#"):
             continue
         code = True
-        if not line.startswith(block["indent"]) or line[: len(block["indent"])].strip():
+        if not line.startswith(block["indent"]):
             problems.append(Problem(path, row, f"this answer line is indented less than its {BEGIN} "
                                                f"(line {block['begin']}), whose indentation the stub takes"))
             break
@@ -244,7 +243,7 @@ def render_stub(key, header=True):
 
     With `header`, the file starts with the short explanation of what to do and how to check.
     """
-    out = HEADER.format(name=key.path.name, part=key.part).splitlines() if header else []
+    out = _header(key) if header else []
     row = 1
     for block in key.blocks:
         out += key.lines[row - 1 : block.begin - 1]
@@ -254,9 +253,13 @@ def render_stub(key, header=True):
     return "\n".join(out) + "\n"
 
 
+def _header(key):
+    return HEADER.format(name=key.path.name, part=key.part).splitlines()
+
+
 def _check_stub(key, text):
     """Problems with the rendered exercise: it must parse, and no stub may run at import time."""
-    header_len = len(HEADER.format(name=key.path.name, part=key.part).splitlines())
+    header_len = len(_header(key))
     try:
         tree = ast.parse(text, filename=str(key.path))
     except SyntaxError as e:

@@ -7,9 +7,12 @@ recomputes that file live and requires it to be current.
 import hashlib
 import json
 import pathlib
+import sys
 
 import torch
 import torch.nn.functional as F
+
+from grader.spec import dispatch
 
 torch.set_default_dtype(torch.float64)
 
@@ -111,59 +114,49 @@ def adamw(case):
     return {"steps": steps, "zero_grad": ""}
 
 
-def loop(case):
-    from micrograd_ref.data import RNG
-    from micrograd_ref.nn import MLP
-
-    ref = MLP(2, case["nouts"], rng=RNG(case["seed"]))
+def to_torch(mlp):
+    """A torch.nn.Sequential holding a micrograd MLP's weights: Linear layers, Tanh between them."""
     layers = []
-    for i, lay in enumerate(ref.layers):
+    for lay in mlp.layers:
         lin = torch.nn.Linear(len(lay.neurons[0].w), len(lay.neurons))
         with torch.no_grad():
             lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in lay.neurons]))
             lin.bias.copy_(torch.tensor([n.b.data for n in lay.neurons]))
-        layers += [lin, torch.nn.Tanh()] if i != len(ref.layers) - 1 else [lin]
-    net = torch.nn.Sequential(*layers)
-    kw = case["kwargs"]
-    opt = torch.optim.AdamW(net.parameters(), lr=kw["lr"], betas=tuple(kw["betas"]), eps=kw["eps"],
-                            weight_decay=kw["weight_decay"])
-    xs = torch.tensor([x for x, _ in case["split"]])
-    ys = torch.tensor([y for _, y in case["split"]])
+        layers += [lin, torch.nn.Tanh()] if lay.neurons[0].nonlin else [lin]
+    return torch.nn.Sequential(*layers)
+
+
+def train(net, split, steps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0):
+    """Train `net` with AdamW on the mean cross-entropy over `split`; the loss before each update."""
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+    xs = torch.tensor([x for x, _ in split])
+    ys = torch.tensor([y for _, y in split])
     out = []
-    for _ in range(case["steps"]):
+    for _ in range(steps):
         loss = F.cross_entropy(net(xs), ys)
         opt.zero_grad()
         loss.backward()
         opt.step()
         out.append(loss.item())
+    return out
+
+
+def loop(case):
+    from micrograd_ref.data import RNG
+    from micrograd_ref.nn import MLP
+
+    net = to_torch(MLP(2, case["nouts"], rng=RNG(case["seed"])))
+    losses = train(net, case["split"], case["steps"], **case["kwargs"])
     params = []
     for lin in (m for m in net if isinstance(m, torch.nn.Linear)):
         for row, b in zip(lin.weight.tolist(), lin.bias.tolist()):
             params += row + [b]
-    return {"losses": out, "params": params}
-
-
-EXPECT = {
-    "engine.add": lambda c: op(c, "add"),
-    "engine.mul": lambda c: op(c, "mul"),
-    "engine.pow": lambda c: op(c, "pow"),
-    "engine.relu": lambda c: op(c, "relu"),
-    "engine.tanh": lambda c: op(c, "tanh"),
-    "engine.exp": lambda c: op(c, "exp"),
-    "engine.log": lambda c: op(c, "log"),
-    "engine.backward": backward,
-    "nn.neuron": neuron,
-    "nn.layer": layer,
-    "nn.mlp": mlp,
-    "train.cross_entropy": cross_entropy,
-    "train.adamw": adamw,
-    "train.loop": loop,
-}
+    return {"losses": losses, "params": params}
 
 
 def expected(test_id, case):
     """PyTorch's values for one case."""
-    return EXPECT[test_id](case)
+    return dispatch(sys.modules[__name__], test_id, case)
 
 
 def cases_digest(cases):

@@ -1,4 +1,6 @@
 """Drawing a computation graph with graphviz: a record per value, a small node per op."""
+import re
+
 import graphviz
 
 from micrograd_ref.engine import topological_order
@@ -15,6 +17,11 @@ def _fmt(x):
     if isinstance(x, float):
         return f"{x:.4f}"
     return str(x)
+
+
+def _record_field(text):
+    # in a record label, { } | < > separate or name fields: any other use must be escaped
+    return re.sub(r"([{}|<>])", r"\\\1", graphviz.escape(text))
 
 
 def _op_label(n):
@@ -42,7 +49,7 @@ def draw_dot(root, labels=None, colors=None, notes=None, rankdir="LR", fmt="svg"
         fields = [labels.get(n, ""), f"data {_fmt(n.data)}", f"grad {_fmt(n.grad)}"]
         if n in notes:
             fields.append(notes[n])
-        record = " | ".join(graphviz.escape(f).replace("|", "\\|") for f in fields)
+        record = " | ".join(_record_field(f) for f in fields)
         attrs = {"style": "filled", "fillcolor": colors[n]} if n in colors else {}
         dot.node(uid, label="{ " + record + " }", shape="record", **attrs)
         if n._op:

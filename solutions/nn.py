@@ -56,7 +56,7 @@ class Neuron(Module):
         # END SOLUTION
 
     def parameters(self):
-        """The weights in order, then the bias: `w + [b]`."""
+        """All the neuron's parameters in one list: its weights in order, then its bias."""
         # BEGIN SOLUTION nn.neuron: list the neuron's parameters
         return self.w + [self.b]
         # END SOLUTION

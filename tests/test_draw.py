@@ -45,3 +45,12 @@ def test_renders_svg_with_dot():
     *_, d = example()
     svg = draw_dot(d).pipe(format="svg").decode()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "tanh" in svg
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' not installed")
+def test_record_text_may_hold_the_characters_records_use():
+    # a note can quote anything (e.g. a value a student's code returned): { } | < > are text here
+    *_, d = example()
+    note = "yours: {} <x> | y"
+    svg = draw_dot(d, notes={d: note}).pipe(format="svg").decode()
+    assert "yours: {} &lt;x&gt; | y" in svg

@@ -8,17 +8,9 @@ from micrograd_ref.nn import MLP, Layer, Neuron
 
 
 def torch_mlp(torch, model):
-    """A torch.nn.Sequential with the micrograd model's weights (float64)."""
-    layers = []
-    for i, layer in enumerate(model.layers):
-        lin = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons))
-        with torch.no_grad():
-            lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons]))
-            lin.bias.copy_(torch.tensor([n.b.data for n in layer.neurons]))
-        layers.append(lin)
-        if layer.neurons[0].nonlin:
-            layers.append(torch.nn.Tanh())
-    return torch.nn.Sequential(*layers)
+    from grader.torch_expect import to_torch
+
+    return to_torch(model)
 
 
 def test_weights_are_drawn_from_the_rng_in_order():

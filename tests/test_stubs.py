@@ -1,5 +1,6 @@
 """The stub generator: crafted answer keys (every malformed case, hints, indentation, edits and
 backups) and the real one (exercises/ is what it generates, imports, and fails loudly per id)."""
+import argparse
 import ast
 import importlib.util
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader import atomic, stubs
-from grader.ids import TEST_IDS
+from grader.spec import TEST_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, EXERCISES = ROOT / "solutions", ROOT / "exercises"
@@ -193,7 +194,7 @@ def test_malformed_key_names_file_and_line_and_writes_nothing(tmp_path, case):
     src = key_dir(tmp_path, {"demo.py": source, "fine.py": "X = 1\n"})
     out = tmp_path / "exercises"
     with pytest.raises(stubs.AnswerKeyError) as info:
-        stubs.write_exercises(src, out, ids=("demo.one", "demo.two", "other.one"))
+        stubs.write_exercises(src, out, ids=IDS)
     matching = [p for p in info.value.problems if words in p.message]
     assert matching, info.value.problems
     assert matching[0].path.name == "demo.py" and matching[0].line == line
@@ -204,12 +205,24 @@ def test_command_line_reports_problems_as_file_and_line(tmp_path, capsys, monkey
     src = key_dir(tmp_path, {"engine.py": MALFORMED["nested"][0].replace("demo.one", "engine.add")
                              .replace("demo.two", "engine.mul")})
     monkeypatch.chdir(tmp_path)
-    args = type("Args", (), {"solutions": src, "exercises": tmp_path / "exercises", "force": False, "check": False})
+    args = argparse.Namespace(solutions=src, exercises=tmp_path / "exercises", force=False, check=False)
     assert stubs.run(args) == 1
     err = capsys.readouterr().err
     assert "solutions/engine.py:3: nested BEGIN SOLUTION" in err
     assert "nothing was written" in err
     assert not (tmp_path / "exercises").exists()
+
+
+def test_broken_key_leaves_existing_exercises_untouched(tmp_path):
+    generate(tmp_path, {"demo.py": GOOD, "other.py": "def g():\n    # BEGIN SOLUTION other.one: g\n    return 1\n"
+                                                      "    # END SOLUTION\n"})
+    out = tmp_path / "exercises"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (tmp_path / "solutions" / "demo.py").write_text(GOOD.replace("double x", "twice x"))  # would change
+    (tmp_path / "solutions" / "other.py").write_text("def g():\n    # BEGIN SOLUTION other.one: g\n    return 1\n")
+    with pytest.raises(stubs.AnswerKeyError, match="other.py:2: BEGIN SOLUTION is never closed"):
+        generate(tmp_path, files={})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
@@ -437,10 +450,12 @@ def driven():
     return json.loads(proc.stdout)
 
 
-def test_exercises_import_in_a_fresh_interpreter():
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import engine, nn, train; print('ok')"
-    proc = subprocess.run([sys.executable, "-c", code, str(EXERCISES)], capture_output=True, text=True)
-    assert proc.stdout.strip() == "ok" and proc.stderr == ""
+@pytest.mark.parametrize("name", ["engine", "nn", "train"])
+def test_each_exercise_imports_alone_in_a_fresh_interpreter(name):
+    code = f"import sys; sys.path.insert(0, sys.argv[1]); import {name}; print({name}.__file__)"
+    proc = subprocess.run([sys.executable, "-c", code, str(EXERCISES)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert proc.stderr == "" and Path(proc.stdout.strip()) == EXERCISES / f"{name}.py"
 
 
 def test_every_stub_raises_not_implemented_with_its_id(driven):

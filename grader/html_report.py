@@ -1,0 +1,251 @@
+"""The HTML report: the terminal table's richer twin, one self-contained page built from a Report.
+
+Failing engine cases show their computation graph with the wrong nodes marked, nn cases a table
+of outputs and gradients, train.loop the loss curves and the trained model's decision boundary.
+Pictures are inline SVG; the page loads nothing from anywhere.
+"""
+import dataclasses
+import json
+import pathlib
+import re
+
+import graphviz
+import jinja2
+
+from grader import report_graphs, reports
+from grader.compare import LABELS
+from grader.report_graphs import differs, show
+
+TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
+MAX_ROWS = 40  # a values table longer than this keeps only the rows that differ
+
+
+@dataclasses.dataclass
+class Row:
+    """One number of a failing case: what was expected, what PyTorch said, what came back."""
+
+    name: str
+    expected: str
+    torch: str
+    got: str
+    wrong: bool
+
+
+def render(report):
+    """The report as one self-contained HTML page."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    drawing = {"dot_missing": False, "plots_missing": False}
+    sections = [_section(t, drawing, k) for k, t in enumerate(report.tests) if _has_section(t)]
+    counts = {s: sum(1 for t in report.tests if t.status == s) for s in ("passed", "failed", "error", "not_attempted")}
+    return env.get_template("report.html").render(
+        report=report, sections=sections, counts=counts, drawing=drawing,
+        todo=[t.id for t in report.tests if t.status == "not_attempted"],
+        install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor,
+        num=reports._num, status_word=reports.STATUS_WORD,
+        wrong_grad=report_graphs.WRONG_GRAD, wrong_data=report_graphs.WRONG_DATA)
+
+
+def _has_section(t):
+    if t.status == "not_attempted":
+        return False
+    return t.status != "passed" or bool(t.warnings) or (t.id == "train.loop" and bool(t.detail))
+
+
+def _anchor(test_id):
+    return "t-" + test_id.replace(".", "-")
+
+
+def _section(t, drawing, k):
+    """Everything the page shows below the table for one test id."""
+    shown = _shown_failure(t)
+    others = [f for f in t.failures if not t.failure or f.case != t.failure.case]
+    section = {"test": t, "anchor": _anchor(t.id), "failure": t.failure, "shown": shown,
+               "others": others[:8], "more_failures": max(0, len(others) - 8), "graph": None, "inputs": [],
+               "rows": [], "rows_note": "", "curves": None, "boundary": None}
+    if shown is not None:
+        section["inputs"] = case_inputs(t.id, shown.inputs)
+        if t.id.startswith("engine."):
+            section["graph"] = _graph(t.id, shown, drawing, k)
+        if shown.expected:
+            section["rows"], section["rows_note"] = value_rows(t.id, shown)
+    if t.id == "train.loop":
+        _loop_pictures(section, t, shown, drawing, k)
+    return section
+
+
+def _shown_failure(t):
+    """The failing case to picture: the first one whose inputs the student may see."""
+    for f in [t.failure] + list(t.failures):
+        if f is not None and f.inputs:
+            return f
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# pictures
+
+def _graph(test_id, failure, drawing, k):
+    graph = report_graphs.case_graph(test_id, failure)
+    if graph is None:
+        return {"svg": None, "text": None, "wrong": [],
+                "why": "This graph is too big to draw; its size is in the case's description."}
+    svg = None
+    if not drawing["dot_missing"]:
+        try:
+            svg = report_graphs.as_svg(graph)
+        except graphviz.ExecutableNotFound:
+            drawing["dot_missing"] = True
+    return {"svg": _inline(svg, f"g{k}") if svg else None,
+            "text": None if svg else report_graphs.as_text(graph), "wrong": graph.wrong, "why": ""}
+
+
+def _loop_pictures(section, t, shown, drawing, k):
+    detail = t.detail or {}
+    if not detail or drawing["plots_missing"]:
+        return
+    try:
+        from grader import report_plots
+        import matplotlib  # noqa: F401  (the plots group; its absence is said on the page)
+    except ImportError:
+        drawing["plots_missing"] = True
+        return
+    if any(detail.get(key) for key in ("student", "reference", "torch")):
+        section["curves"] = _inline(report_plots.loss_curves(detail), f"c{k}")
+    case = detail.get("case") or {}
+    if case.get("split"):
+        panels = [(f"your model after {case.get('steps')} steps", detail.get("student_params"))]
+        if shown is not None and shown.inputs == case and shown.expected and shown.expected.get("params"):
+            panels.append(("the reference's model", shown.expected["params"]))
+        section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
+
+
+def _inline(svg, prefix):
+    """An SVG ready to sit in the page: ids made unique to it, references to them kept."""
+    svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
+    return re.sub(r'(href="#|url\(#)', rf"\g<1>{prefix}-", svg)
+
+
+# ---------------------------------------------------------------------------------------------
+# tables
+
+def case_inputs(test_id, case):
+    """(name, value) rows saying what a case ran on, the upstream gradient included."""
+    if test_id == "engine.backward":
+        nodes = case.get("nodes")
+        size = len(nodes) if nodes else case.get("chain", 0) + 1
+        rows = [("graph", case.get("name", "")), ("nodes", str(size))]
+        if "chain" in case:
+            rows.append(("local derivative of every link", show(case["local"])))
+        rows.append(("upstream gradient", f"backward() is called on n{size - 1}, whose grad it seeds with 1"))
+        return rows
+    if test_id.startswith("engine."):
+        rows = [("a", show(case["a"]))]
+        if "b" in case:
+            rows.append(("b", show(case["b"])))
+        if "p" in case:
+            rows.append(("exponent", show(case["p"])))
+        if case.get("same"):
+            rows.append(("operands", "the same value a on both sides"))
+        rows.append(("a.grad before _backward()", show(case["ga"])))
+        if "gb" in case:
+            rows.append(("b.grad before _backward()", show(case["gb"])))
+        rows.append(("out.grad (upstream gradient)", show(case["g"])))
+        return rows
+    if test_id == "train.loop":
+        return [("model", f"MLP(2, {case['nouts']}), weights drawn from RNG({case['seed']})"),
+                ("data", f"{len(case['split'])} yin-yang points"), ("steps", str(case["steps"])),
+                ("AdamW", _compact(case["kwargs"]))]
+    rows = [(key, _compact(value)) for key, value in case.items()]
+    if "coeffs" in case:
+        rows.append(("upstream gradients", "backward of sum(c * out): out[j] receives the gradient c[j]"))
+    return rows
+
+
+def _compact(value):
+    text = json.dumps(value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def value_rows(test_id, failure):
+    """The rows of a failing case's values table, and a note when only the differing rows are kept."""
+    want, got, torch = failure.expected, failure.got or {}, failure.torch or {}
+    names = param_names(test_id, failure.inputs)
+    rows = []
+    for key, w in want.items():
+        if key == "params" and test_id == "train.loop":
+            continue  # the decision boundary pictures them
+        g = got.get(key)
+        if isinstance(w, str):  # a check the child ran itself: '' means fine
+            if g:
+                rows.append(Row(_label(test_id, key, (), names), "passes", "", str(g), True))
+            continue
+        for index, wv in _flatten(w):
+            gv, tv = _at(g, index), _at(torch.get(key), index)
+            wrong = failure.got is not None and differs(gv, wv)
+            rows.append(Row(_label(test_id, key, index, names), show(wv),
+                            "" if tv is None else show(tv),
+                            "—" if failure.got is None else ("missing" if gv is None else show(gv)), wrong))
+    note = ""
+    if len(rows) > MAX_ROWS:
+        kept = [r for r in rows if r.wrong][:MAX_ROWS]
+        note = f"{len(kept)} of {len(rows)} values differ; only those are listed."
+        rows = kept
+    return rows, note
+
+
+def _flatten(value, index=()):
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _flatten(v, index + (i,))
+    else:
+        yield index, value
+
+
+def _at(value, index):
+    for i in index:
+        if not isinstance(value, list) or i >= len(value):
+            return None
+        value = value[i]
+    return value
+
+
+def param_names(test_id, case):
+    """The names of a network's parameters, in parameters() order (nn.* cases), else []."""
+    if test_id == "nn.neuron":
+        return [f"w[{i}]" for i in range(case["nin"])] + ["b"]
+    if test_id == "nn.layer":
+        sizes = [case["nin"], case["nout"]]
+    elif test_id == "nn.mlp":
+        sizes = [case["nin"]] + list(case["nouts"])
+    else:
+        return []
+    names = []
+    for layer, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+        for j in range(nout):
+            who = f"neuron {j}" if test_id == "nn.layer" else f"layer {layer} neuron {j}"
+            names += [f"{who} w[{i}]" for i in range(nin)] + [f"{who} b"]
+    return names
+
+
+def _label(test_id, key, index, names):
+    """A row's name, as the student's code would spell the value."""
+    i = index[0] if index else None
+    if key == "grads":
+        if test_id == "engine.backward":
+            return f"n{i}.grad"
+        if test_id.startswith("engine."):
+            return f"{'ab'[i]}.grad"
+        if names and i < len(names):
+            return f"{names[i]}.grad"
+        if test_id == "train.cross_entropy":
+            return f"logits[{i}].grad"
+    if key == "out":
+        if test_id == "train.cross_entropy":
+            return "loss"
+        return "out.data" if i is None else f"out[{i}].data"
+    if key == "steps":
+        return f"after step {i + 1}: p[{index[1]}]"
+    if key == "losses":
+        return f"loss at step {i + 1}"
+    return LABELS.get(key, key) + "".join(f"[{j}]" for j in index)
