@@ -4,15 +4,6 @@ from micrograd_ref.data import RNG
 from micrograd_ref.engine import _TANH, Value
 
 
-class Module:
-    def zero_grad(self):
-        for p in self.parameters():
-            p.grad = 0
-
-    def parameters(self):
-        return []
-
-
 def _activation(nonlin, n):
     """The neuron's forward function of (w_1..w_n, b, x_1..x_n): from b, add each w_i * x_i in order."""
     def f(*args):
@@ -23,7 +14,7 @@ def _activation(nonlin, n):
     return f
 
 
-class Neuron(Module):
+class Neuron:
     def __init__(self, nin, nonlin=True, rng=None):
         rng = RNG(42) if rng is None else rng
         scale = nin**-0.5
@@ -38,7 +29,7 @@ class Neuron(Module):
         return [*self.w, self.b]
 
 
-class Layer(Module):
+class Layer:
     def __init__(self, nin, nout, rng=None, **kwargs):
         rng = RNG(42) if rng is None else rng
         self.neurons = [_NEURON(nin, rng=rng, **kwargs) for _ in range(nout)]
@@ -67,7 +58,7 @@ def _network(shapes):
     return outputs
 
 
-class MLP(Module):
+class MLP:
     """An MLP whose forward pass is one op per output of the engine, over all the parameters."""
 
     def __init__(self, nin, nouts, rng=None):
