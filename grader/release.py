@@ -123,10 +123,13 @@ def student_cli(text, shipped):
     return "".join(keep)
 
 
-def requirements():
-    """The student's dependencies: the kit's own, without the optional groups (no PyTorch)."""
+def requirements(shipped):
+    """The student's dependencies: those of the kit's own that the shipped modules import (no PyTorch)."""
     project = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]
-    return "\n".join(project["dependencies"]) + "\n"
+    sources = "\n".join((KIT_ROOT / "grader" / name).read_text() for name in shipped)
+    imported = set(re.findall(r"^\s*(?:import|from) (\w+)", sources, re.M))
+    keep = [dep for dep in project["dependencies"] if re.split(r"[<>=!~;\[ ]", dep)[0] in imported]
+    return "\n".join(keep) + "\n"
 
 
 def build(out=DEFAULT_OUT):
@@ -157,7 +160,7 @@ def build(out=DEFAULT_OUT):
         shutil.copyfile(KIT_ROOT / "micrograd_ref" / name, ref_dir / name)
     for name in ("README.md", "Makefile", ".gitignore"):
         shutil.copyfile(TEMPLATES / name.lstrip("."), tmp / name)
-    (tmp / "requirements.txt").write_text(requirements())
+    (tmp / "requirements.txt").write_text(requirements(shipped))
     found = leaks(tmp)
     if found:
         shutil.rmtree(tmp)
