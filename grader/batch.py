@@ -210,8 +210,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     out_csv = pathlib.Path(out_csv)
     results_dir = results_dir_for(out_csv)
     results_dir.mkdir(parents=True, exist_ok=True)
-    students = [s for s in find_students(class_dir, skip=[results_dir, out_csv.parent / ".grader"])
-                if in_shard(s.name, shard)]
+    students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
     work = plan(students, results_dir, settings, force)
     workers = workers or os.cpu_count() or 1
     settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
@@ -303,15 +302,16 @@ def run(args):
     out = pathlib.Path(args.out)
     results_dir = results_dir_for(out)
     students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
-    work = plan(students, results_dir, settings, args.force)
     if not students:
-        print(f"error: no student folders in {class_dir}", file=sys.stderr)
+        print(f"error: no student folders in {class_dir}" + (f" (shard {args.shard})" if shard else ""),
+              file=sys.stderr)
         return 2
+    work = plan(students, results_dir, settings, args.force)
     print(f"{len(students)} students: {len(work.reused)} already graded from unchanged files, "
           f"{len(work.todo)} to grade", file=sys.stderr)
     started = time.monotonic()
     try:
-        with _progress(len(work.todo)) as on_result:
+        with _Progress(len(work.todo)) as on_result:
             results, graded = grade_class(class_dir, out, settings, args.jobs, args.force, shard, on_result)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished students are kept in {results_dir}/ and {out}; "
@@ -336,7 +336,7 @@ def run_merge(out, sources):
     return 0
 
 
-class _progress:
+class _Progress:
     """A rich progress bar on a terminal, one plain line per student otherwise (logs, CI)."""
 
     def __init__(self, total):
