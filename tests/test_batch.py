@@ -209,3 +209,17 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path):
     assert set(read_csv(out)) == set(expected)
     for student, text in kept.items():  # finished results were reused, not redone
         assert (tmp_path / "grades" / f"{student}.json").read_text() == text
+
+
+@pytest.mark.slow
+def test_hidden_cases_use_pytorch_values_computed_once_for_the_class(tmp_path, torch):
+    from grader import cases
+
+    copy_solutions(tmp_path / "class" / "ann")
+    settings = config.Settings(hidden_seed=4321)
+    results, _ = batch.grade_class(tmp_path / "class", tmp_path / "grades.csv", settings, workers=1)
+    report = results[0]["report"]
+    assert report["hidden"] and report["torch_check"] == "precomputed"  # from the class's store, not live
+    assert report["score"] == report["max_score"]
+    for t in report["tests"]:
+        assert t["hidden_cases"] > 0 and t["total"] > len(cases.build(t["id"]))
