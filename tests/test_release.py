@@ -152,7 +152,7 @@ def test_answer_key_gets_full_marks_with_make_check_in_the_release(kit, tmp_path
 def test_a_buggy_loop_is_diagnosed_in_the_release(kit, tmp_path):
     file, old, new, lose = MUTANTS["loop_no_zero_grad"]
     proc = run_make_check(kit, mutate(tmp_path / "bug", file, old, new), tmp_path, "exercise=train")
-    assert proc.returncode != 0
+    assert proc.returncode == 0, proc.stderr  # a short score is feedback, not a failure of make
     assert "forgot zero_grad" in proc.stdout
     assert re.search(r"train\.loop\s+│\s+0/6", proc.stdout) and re.search(r"train\.adamw\s+│\s+6/6", proc.stdout)
 
