@@ -10,3 +10,4 @@ def test_process_ending_mid_case_is_reported_not_raised(tmp_path):
     assert result.status == "error" and result.score == 0
     assert "os._exit" in result.summary
     assert result.failure.got is None and result.mistake == ""
+
