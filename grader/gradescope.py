@@ -52,13 +52,13 @@ exec "$PYTHON" -m grader.gradescope_run
 
 
 def settings_toml(instructor_toml, hidden_seed):
-    """The zip's grader.toml: the instructor's file, plus the hidden seed and, unless the instructor
-    chose them, the container's interpreter and unprivileged user."""
+    """The zip's grader.toml: the instructor's file, with the hidden seed, the container's interpreter
+    (a local path means nothing there) and, unless the instructor chose one, an unprivileged user."""
     text = instructor_toml.rstrip() + "\n" if instructor_toml.strip() else ""
     data = tomllib.loads(text)
     grading = dict(data.get("grading", {}))
     grading["hidden_seed"] = hidden_seed
-    grading.setdefault("python", CONTAINER_PYTHON)
+    grading["python"] = CONTAINER_PYTHON
     grading.setdefault("run_as", CONTAINER_USER)
     lines = text.splitlines()
     # rewrite [grading] as a whole, after everything else: TOML tables may come in any order
@@ -66,7 +66,7 @@ def settings_toml(instructor_toml, hidden_seed):
     for line in lines:
         header = line.strip()
         if header.startswith("[") and not header.startswith("[["):
-            skipping = header == "[grading]"
+            skipping = header.split("#")[0].replace(" ", "") == "[grading]"
         if not skipping:
             out.append(line)
     out += ["", "[grading]"] + [f"{k} = {_toml_value(v)}" for k, v in grading.items()]

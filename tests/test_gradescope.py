@@ -189,3 +189,18 @@ def test_the_container_side_needs_no_pytorch(autograder_zip, tmp_path):
         shutil.rmtree(root)
     assert proc.returncode == 0, proc.stderr
     assert results["score"] == pytest.approx(FULL)
+
+
+def test_zip_settings_keep_the_instructors_and_add_the_containers():
+    import tomllib
+
+    from grader.gradescope import CONTAINER_PYTHON, settings_toml
+
+    mine = ('[points]\n"engine.add" = 3\n[grading]  # local\npython = "/usr/bin/python3"\njobs = 2\n'
+            '[gradescope]\nvisibility = "hidden"\n')
+    data = tomllib.loads(settings_toml(mine, 99))
+    assert data["points"] == {"engine.add": 3} and data["gradescope"] == {"visibility": "hidden"}
+    assert data["grading"] == {"python": CONTAINER_PYTHON, "jobs": 2, "hidden_seed": 99, "run_as": "nobody"}
+    assert tomllib.loads(settings_toml("", 1))["grading"]["run_as"] == "nobody"
+    with pytest.raises(config.ConfigError):
+        settings_toml('[gradescope]\nvisibility = "sometimes"\n', 1)
