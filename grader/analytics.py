@@ -69,8 +69,12 @@ def _mistake(test):
     if test["status"] == "not_attempted":
         return "not attempted (still raises NotImplementedError)"
     summary = test.get("summary") or "failed"
-    # "3/8 cases pass" differs per student; the diagnosis-less failure is one bucket
-    return "wrong values, no known mistake matched" if "cases pass" in summary else summary.split(" on case ")[0][:120]
+    if "cases pass" not in summary:  # the process failed: timeout, crash, exit, import error
+        return summary.split(" on case ")[0][:120]
+    failure = test.get("failure") or {}
+    if failure.get("got") is None and failure.get("problem"):  # the student's code raised
+        return failure["problem"].split(":")[0][:120]
+    return "wrong values, no known mistake matched"  # "3/8 cases pass" differs per student: one bucket
 
 
 def _full(report):
