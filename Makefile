@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 exercise ?=
 force ?=
 
-.PHONY: setup check test test-fast stubs bench clean gradescope release
+.PHONY: setup check test test-fast stubs bench clean nbgrader gradescope release
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-fast: $(VENV)/.installed
 # force=1 overwrites files edited since the last run, after copying them to .stubs-backup/<time>/.
 stubs: $(VENV)/.installed
 	$(PY) -m grader stubs $(if $(filter 1 yes true,$(force)),--force)
+
+# The nbgrader course in build/nbgrader/ (assignment "micrograd", release generated).
+nbgrader: $(VENV)/.installed
+	$(PY) -m grader nbgrader
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

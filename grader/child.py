@@ -95,6 +95,100 @@ def where(exc, student_files):
     return ""
 
 
+# ---------------------------------------------------------------------------------------------
+# confinement, applied by the child to itself before any student code runs
+
+def limit(limits):
+    """Resource limits: CPU seconds, address space, size of written files, no core dumps."""
+    import resource
+
+    cpu = max(1, int(limits["cpu"]))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["output"], limits["output"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def become(uid, gid):
+    """Drop root for an unprivileged user, with few processes allowed."""
+    import resource
+
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
+
+
+# Linux Landlock: after confine(), this process and its children can read only `read` paths and
+# write only under `write` paths, and open no TCP connection. So student code cannot read an
+# answer key on disk, or anything else of the grader's, even when it runs as the same user.
+_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
+_PR_SET_NO_NEW_PRIVS = 38
+_FS_READ = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read file, read dir
+_FS_WRITE = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 14)  # write, rm, mkdir, mkfile, truncate
+_FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14)
+
+
+def confine(read, write):
+    """Apply Landlock rules; returns the ABI version used, or 0 where the kernel has no Landlock."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        abi = libc.syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    except (OSError, AttributeError):
+        return 0
+    if abi < 1:
+        return 0
+    handled = (1 << 13) - 1  # every right of ABI 1
+    if abi >= 2:
+        handled |= 1 << 13  # refer
+    if abi >= 3:
+        handled |= 1 << 14  # truncate
+    net = 0b11 if abi >= 4 else 0  # bind and connect TCP: handled, never allowed
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64)]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    attr = RulesetAttr(handled, net)
+    size = ctypes.sizeof(attr) if net else 8
+    ruleset = libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
+    try:
+        for paths, rights in ((read, _FS_READ), (write, _FS_READ | _FS_WRITE)):
+            for path in paths:
+                try:
+                    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue  # a path this system does not have
+                try:
+                    allowed = rights & handled if os.path.isdir(path) else rights & handled & _FILE_RIGHTS
+                    rule = PathBeneath(allowed, fd)
+                    if libc.syscall(_SYS_ADD_RULE, ruleset, 1, ctypes.byref(rule), ctypes.c_uint32(0)) != 0:
+                        raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
+                finally:
+                    os.close(fd)
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        if libc.syscall(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
+            raise OSError(ctypes.get_errno(), "landlock_restrict_self failed")
+    finally:
+        os.close(ruleset)
+    return abi
+
+
+def system_paths():
+    """What the interpreter itself may need to read: its installation and the system's libraries."""
+    paths = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    paths |= {"/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/urandom"}
+    return sorted(paths)
+
+
 def load(name, path):
     """Import the file at `path` as module `name`, registered in sys.modules."""
     spec = importlib.util.spec_from_file_location(name, path)
@@ -349,7 +443,12 @@ def main():
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])
     sys.setrecursionlimit(job.get("recursion_limit", 1000))
+    limit(job["limits"])
     ref = load_reference(job["ref_dir"]) if part != "engine" else None
+    if job.get("confine", True):
+        confine(read=system_paths() + [job["scratch"]], write=[os.getcwd()])
+    if job.get("run_as"):
+        become(*job["run_as"])
     sys.path.insert(0, os.getcwd())
     before = snapshot()
 

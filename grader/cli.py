@@ -13,6 +13,7 @@ COMMANDS = {
     "check": ("grader.check", "grade a submission (default: exercises/), per op"),
     "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
     "expectations": ("grader.store", "recompute PyTorch's values of the public cases (maintainers)"),
+    "nbgrader": ("grader.nbgrader_course", "build the nbgrader course in build/nbgrader/ and generate its release"),
     "batch": ("grader.batch", "grade a class: one sub-folder per student -> grades.csv, JSON results, analytics"),
     "merge": ("grader.merge", "combine the results of `batch --shard i/n` runs into one gradebook"),
     "analytics": ("grader.analytics", "the class analytics page (HTML) from stored batch results"),

@@ -85,24 +85,29 @@ def as_json(report):
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
+def feedback_lines(t):
+    """One test's feedback as plain lines: the summary, the first failing case, the likely mistake, hints."""
+    lines = [t.summary]
+    if t.failure:
+        lines += [f"case {t.failure.case}: {t.failure.description}", t.failure.problem]
+        if t.failure.where:
+            lines.append(f"at {t.failure.where}")
+    if t.title:
+        lines.append(f"likely mistake: {t.title}")
+    if t.hint:
+        lines.append(f"hint: {t.hint}")
+    lines += [f"warning: {w}" for w in t.warnings]
+    return [x for x in lines if x]
+
+
 def gradescope(report, visibility="visible", hidden_visibility="after_published"):
     """Gradescope's results.json: one test per test id, named by the id."""
     tests = []
     for t in report.tests:
-        lines = [t.summary]
-        if t.failure:
-            lines += [f"case {t.failure.case}: {t.failure.description}", t.failure.problem]
-            if t.failure.where:
-                lines.append(f"at {t.failure.where}")
-        if t.title:
-            lines.append(f"likely mistake: {t.title}")
-        if t.hint:
-            lines.append(f"hint: {t.hint}")
-        lines += [f"warning: {w}" for w in t.warnings]
         tests.append({
             "name": t.id, "score": t.score, "max_score": t.max_score,
             "status": "passed" if t.status == "passed" else "failed",
-            "output": "\n".join(x for x in lines if x),
+            "output": "\n".join(feedback_lines(t)),
             "visibility": hidden_visibility if t.hidden_cases and t.status != "passed" and report.hidden else visibility,
             "execution_time": round(t.elapsed, 3),
         })

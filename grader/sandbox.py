@@ -1,9 +1,12 @@
 """Running one test id's cases in a child process, with limits, and reading back what it sent.
 
 The child (grader/child.py) gets a fresh interpreter in isolated mode without site-packages,
-a temporary folder with copies of the student's files, limits on wall time, CPU time, memory
-and output, and its own process group so that everything it starts can be killed. What comes
-back is checked here: one JSON event per line, in the expected order, nothing else.
+a temporary folder with copies of the student's files (and of itself and the reference), its
+own process group so that everything it starts can be killed, and a wall-clock limit enforced
+here. Before any student code runs it limits itself (CPU time, memory, output), confines itself
+with Landlock to reading its interpreter and that folder and writing only its work folder, with
+no TCP, and drops to an unprivileged user when asked. What comes back is checked here: one
+JSON event per line, in the expected order, nothing else.
 """
 import dataclasses
 import json
@@ -48,26 +51,6 @@ class RunOutcome:
     elapsed: float = 0.0
 
 
-def _limit(limits, run_as):
-    """preexec_fn: the limits, then (when asked and possible) an unprivileged user."""
-    import resource
-
-    def apply():
-        cpu = max(1, int(limits.cpu))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory, limits.memory))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output, limits.output))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if run_as is not None:
-            uid, gid = run_as
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
-
-    return apply
-
-
 def resolve_user(name):
     """(uid, gid) of user `name`, or None when not running as root or no name is given."""
     if not name or os.geteuid() != 0:
@@ -92,9 +75,10 @@ def prepare(submission, workdir, run_as):
     return names
 
 
-def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000):
+def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000,
+              confine=True):
     """Run `cases` of `test_id` against the student files in `submission` in a child; never raises
-    for anything the student's code does."""
+    for anything the student's code does. The child limits and confines itself (see child.py)."""
     limits = limits or Limits()
     started = time.monotonic()
     outcome = RunOutcome(test_id)
@@ -103,24 +87,36 @@ def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None,
         workdir.mkdir()
         os.chmod(scratch, 0o755)
         names = prepare(submission, workdir, run_as)
+        # the child, and the reference it grades nn/train on, are copied in beside the student's
+        # files: the child is then confined to this folder and never needs the kit's own
+        child = pathlib.Path(scratch) / "child.py"
+        shutil.copyfile(CHILD, child)
+        shutil.copytree(KIT_ROOT / "micrograd_ref", pathlib.Path(scratch) / "ref" / "micrograd_ref",
+                        ignore=shutil.ignore_patterns("__pycache__", "train.py", "draw.py"))
         read_fd, write_fd = os.pipe()
         job = {
             "test_id": test_id,
             "cases": cases,
             "fd": write_fd,
             "student_files": names,
-            "ref_dir": str(KIT_ROOT),
+            "ref_dir": str(pathlib.Path(scratch) / "ref"),
+            "scratch": scratch,
             "recursion_limit": recursion_limit,
+            "limits": dataclasses.asdict(limits),
+            "run_as": list(run_as) if run_as else None,
+            "confine": confine,
         }
         job_path = pathlib.Path(scratch) / "job.json"
         job_path.write_text(json.dumps(job))
         out_path = pathlib.Path(scratch) / "output.txt"
         with open(out_path, "wb") as out:
             try:
+                # the real interpreter, not a virtual environment's link to it: the child needs the
+                # standard library only, and must not depend on files outside what it may read
                 proc = subprocess.Popen(
-                    [python or sys.executable, "-I", "-S", str(CHILD), str(job_path)],
+                    [os.path.realpath(python or sys.executable), "-I", "-S", str(child), str(job_path)],
                     cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    pass_fds=(write_fd,), start_new_session=True, preexec_fn=_limit(limits, run_as),
+                    pass_fds=(write_fd,), start_new_session=True,
                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"},
                 )
             except OSError as exc:

@@ -249,3 +249,24 @@ def test_hostile_code_cannot_write_the_report(tmp_path):
 
     data = json.loads(out.read_text())
     assert data["score"] == report.score <= report.max_score
+
+
+CONFINED = [
+    ("importing the answer key", f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom solutions.engine import Value as Key\n",
+     "ModuleNotFoundError"),
+    ("reading the answer key", f"open({str(SOLUTIONS / 'engine.py')!r}).read()\n", "PermissionError"),
+    ("writing outside its folder", "open('/tmp/grader-escape.txt', 'w').write('x')\n", "PermissionError"),
+    ("opening a network connection", "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)\n",
+     "PermissionError"),
+]
+
+
+@pytest.mark.parametrize("name, code, error", CONFINED, ids=[c[0] for c in CONFINED])
+def test_student_code_is_confined_to_its_folder(tmp_path, name, code, error):
+    """Landlock: student code reads only its interpreter and its folder, writes only its folder, no TCP."""
+    sub = make_submission(tmp_path / "sub", [("engine.py", "import math\n", "import math\n" + code)])
+    report = grade(sub, ["engine.add", "nn.neuron"])
+    add, neuron = report.tests
+    assert add.score == 0 and error in add.summary, add.summary
+    assert neuron.score == neuron.max_score  # nn is graded on the reference engine, untouched
+    assert not pathlib.Path("/tmp/grader-escape.txt").exists()
