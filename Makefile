@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 exercise ?=
 force ?=
 
-.PHONY: setup check test test-fast stubs bench clean nbgrader
+.PHONY: setup check test test-fast stubs bench clean nbgrader gradescope release
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -79,3 +79,11 @@ $(C_BUILD)/engine-check: c/engine_check.c $(C_LIB) $(C_HEADERS)
 $(C_BUILD)/float-repr-check: c/float_repr_check.c c/float_repr.c c/float_repr.h
 	@mkdir -p $(@D)
 	$(CC) $(C_CFLAGS) -o $@ c/float_repr_check.c c/float_repr.c
+
+# The Gradescope autograder: build/gradescope/autograder.zip (needs PyTorch here, not in the container).
+gradescope: $(VENV)/.installed
+	$(PY) -m grader gradescope
+
+# The student kit: build/student/ (exercises, grader, precomputed expectations; no answer code).
+release: $(VENV)/.installed
+	$(PY) -m grader release

@@ -14,6 +14,11 @@ COMMANDS = {
     "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
     "expectations": ("grader.store", "recompute PyTorch's values of the public cases (maintainers)"),
     "nbgrader": ("grader.nbgrader_course", "build the nbgrader course in build/nbgrader/ and generate its release"),
+    "batch": ("grader.batch", "grade a class: one sub-folder per student -> grades.csv, JSON results, analytics"),
+    "merge": ("grader.merge", "combine the results of `batch --shard i/n` runs into one gradebook"),
+    "analytics": ("grader.analytics", "the class analytics page (HTML) from stored batch results"),
+    "gradescope": ("grader.gradescope", "build the Gradescope autograder zip (build/gradescope/autograder.zip)"),
+    "release": ("grader.release", "build the student kit in build/student/ (no answer code in it)"),
 }
 
 

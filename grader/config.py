@@ -17,6 +17,10 @@
     jobs = 2                  # children at once
     run_as = "nobody"         # drop privileges when running as root
     python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
+    [gradescope]              # visibility of the autograder's results (Gradescope's values:
+    visibility = "visible"    # visible, hidden, after_due_date, after_published)
+    hidden_visibility = "after_published"  # a failing test whose cases include hidden ones
+    stdout_visibility = "hidden"
 """
 import dataclasses
 import os
@@ -28,6 +32,8 @@ from grader.sandbox import KIT_ROOT, Limits
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"
+
+VISIBILITY = ["visible", "hidden", "after_due_date", "after_published"]
 
 SCHEMA = {
     "type": "object",
@@ -49,7 +55,12 @@ SCHEMA = {
             "jobs": {"type": "integer", "minimum": 1, "maximum": 64},
             "run_as": {"type": "string"},
             "python": {"type": "string"}}},
-        "gradescope": {"type": "object"},
+        "gradescope": {"type": "object", "additionalProperties": False, "properties": {
+            # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
+            "visibility": {"enum": VISIBILITY},
+            "hidden_visibility": {"enum": VISIBILITY},
+            "stdout_visibility": {"enum": VISIBILITY},
+            "results_visibility": {"enum": VISIBILITY}}},
         "batch": {"type": "object"},
     },
 }

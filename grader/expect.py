@@ -3,6 +3,10 @@
 Each function returns the same shape as the child's runner for that test id, so comparing is a
 walk over two dicts. PyTorch's opinion of the same cases comes from grader/torch_expect.py.
 """
+import functools
+import hashlib
+import json
+import pathlib
 import sys
 
 from grader.spec import dispatch
@@ -126,6 +130,27 @@ def loop(case, zero_grad=True, step=True, backward=True):
     return {"losses": out, "params": [p.data for p in model.parameters()]}
 
 
+STORE = pathlib.Path(__file__).resolve().parent / "data" / "reference_values.json"
+
+
+@functools.cache
+def _stored():
+    """Values stored by a build that ships no reference engine (the student release), else {}."""
+    return json.loads(STORE.read_text()) if STORE.exists() else {}
+
+
+def store_key(test_id, case):
+    """How a case's values are found in a store: the test id and a fingerprint of the case."""
+    return f"{test_id}/{hashlib.sha256(json.dumps(case, sort_keys=True).encode()).hexdigest()[:16]}"
+
+
 def expected(test_id, case):
-    """The reference's values for one case."""
-    return dispatch(sys.modules[__name__], test_id, case)
+    """The reference's values for one case: stored ones when this build has them, else computed live
+    (once per process: a class graded in one process shares its cases)."""
+    stored = _stored().get(store_key(test_id, case))
+    return stored if stored is not None else _live(test_id, json.dumps(case, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _live(test_id, case_json):
+    return dispatch(sys.modules[__name__], test_id, json.loads(case_json))

@@ -1,0 +1,193 @@
+"""Batch grading speed: a class of 46 submissions (correct, buggy, hostile: hangs, memory bombs,
+exits), graded by `python -m grader batch`, then the same submissions as notebooks graded by
+`nbgrader autograde` in the kit's nbgrader course, side by side in one run.
+
+    .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
+
+Prints wall and CPU times, the time per submission and the ratios (CPU time is what the work
+costs whatever else the shared machine runs). The nbgrader course is the kit's own
+(`python -m grader nbgrader`), with its hidden seed, which batch uses too: both grade the same
+cases, and the bench says on how many submissions their totals agree.
+"""
+import argparse
+import csv
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.classroom import HOSTILE, MUTANTS, copy_solutions, mutate  # noqa: E402
+
+
+def make_submissions(root, n):
+    """n submissions: every hostile one, each mutant twice, the rest correct. {name: (file, old, new) or None}."""
+    plan = {f"hostile_{k}": v[:3] for k, v in HOSTILE.items()}
+    for rep in (1, 2):
+        plan.update({f"bug{rep}_{k}": v[:3] for k, v in MUTANTS.items()})
+    i = 0
+    while len(plan) < n:
+        plan[f"correct_{i:02d}"] = None
+        i += 1
+    plan = dict(list(plan.items())[:n])
+    for name, change in plan.items():
+        if change:
+            mutate(root / name, *change)
+        else:
+            copy_solutions(root / name)
+    return plan
+
+
+def run_batch(class_dir, out, jobs, hidden_seed):
+    cmd = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    if hidden_seed is not None:
+        cmd += ["--hidden-seed", str(hidden_seed)]
+    with Clock() as clock:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"batch failed:\n{proc.stderr}")
+    with open(out, newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    return clock, rows
+
+
+class Clock:
+    """Wall time and the CPU time of every process started (and waited for) inside the block:
+    the machine is shared, and CPU time says what the work cost whatever the others run."""
+
+    def __enter__(self):
+        self.started, self.cpu0 = time.monotonic(), self._cpu()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.monotonic() - self.started, self._cpu() - self.cpu0
+        return False
+
+    @staticmethod
+    def _cpu():
+        import resource
+
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+
+def notebook_for(source_nb, change, part_of_file):
+    """The course's notebook (the answer key) with the same one-line change a .py submission has."""
+    nb = json.loads(source_nb.read_text())
+    if change is None:
+        return nb
+    file, old, new = change
+    answers = [c for c in nb["cells"] if c["cell_type"] == "code"
+               and c["metadata"].get("nbgrader", {}).get("solution")]
+    for cell in answers:
+        lines = "".join(cell["source"]).split("\n")
+        hits = [i for i, line in enumerate(lines) if line.strip() == old]
+        if hits:
+            i = hits[0]
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            lines[i] = "\n".join(indent + x for x in new.split("\n"))
+            cell["source"] = "\n".join(lines)
+            return nb
+    # a module-level line (an import) of that file: top-level code in its first answer cell
+    part = part_of_file[file]
+    cell = next(c for c in answers if c["metadata"]["nbgrader"]["grade_id"].startswith(f"answer_{part}_"))
+    cell["source"] = new + "\n" + "".join(cell["source"])
+    return nb
+
+
+def build_course(work):
+    """The nbgrader course (release generated) and its hidden seed; the environment to run nbgrader in."""
+    kit, where = ROOT, "the kit's builder"
+    course = work / "course"
+    env = dict(os.environ, PATH=f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               PYTHONPATH=str(kit))
+    subprocess.run([sys.executable, "-m", "grader", "nbgrader", "--out", str(course)], cwd=kit, env=env,
+                   check=True, capture_output=True)
+    seed = re.search(r"^c\.MicrogradScores\.hidden_seed = (\d+)$", (course / "nbgrader_config.py").read_text(), re.M)
+    return course, env, where, int(seed.group(1)) if seed else None
+
+
+def run_nbgrader(work, course, env, plan):
+    source_nb = course / "source" / "micrograd" / "micrograd.ipynb"
+    release = course / "release" / "micrograd"
+    part_of_file = {"engine.py": "engine", "nn.py": "nn", "train.py": "train"}
+    for name, change in plan.items():
+        folder = course / "submitted" / name / "micrograd"
+        folder.mkdir(parents=True)
+        for extra in release.iterdir():
+            if extra.suffix != ".ipynb":
+                shutil.copyfile(extra, folder / extra.name)
+        (folder / "micrograd.ipynb").write_text(json.dumps(notebook_for(source_nb, change, part_of_file)))
+    with Clock() as clock:
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "micrograd", "--create"], cwd=course,
+                              env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+    export = subprocess.run([sys.executable, "-m", "nbgrader", "export", "--to", str(work / "nb.csv")], cwd=course,
+                            env=env, capture_output=True, text=True)
+    scores = {}
+    if export.returncode == 0:
+        with open(work / "nb.csv", newline="") as f:
+            scores = {r["student_id"]: float(r["raw_score"] or 0) for r in csv.DictReader(f)}
+    return clock, scores
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=46)
+    parser.add_argument("--nbgrader", type=int, help="grade only N submissions with nbgrader, spread over the class (default: all; 0: none)")
+    parser.add_argument("--jobs", type=int, help="batch --jobs (default: batch's own, then twice the cores)")
+    args = parser.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        plan = make_submissions(work / "class", args.students)
+        course = None
+        if args.nbgrader != 0:
+            course, env, where, seed = build_course(work)
+        else:
+            seed = None
+        # the same hidden cases as the course's, so that both grade the same work
+        runs = [args.jobs] if args.jobs else [None, 2 * (os.cpu_count() or 1)]
+        t_batch = batch_label = None
+        for jobs in runs:
+            out = work / f"out-{jobs}" / "grades.csv"
+            clock, rows = run_batch(work / "class", out, jobs, seed)
+            assert len(rows) == len(plan), "every submission has a row"
+            label = f"--jobs {jobs}" if jobs else "default --jobs"
+            print(f"batch ({label}): {len(rows)} submissions in {clock.wall:6.1f} s wall, {clock.cpu:6.1f} s CPU "
+                  f"({clock.wall / len(rows):.2f} s each)  [goal: <= 60 s]  on {os.cpu_count()} cores"
+                  + (f", hidden seed {seed}" if seed else ""))
+            t_batch, batch_label = (t_batch, batch_label) if t_batch else (clock, label)
+        if course is None:
+            return
+        names = list(plan)
+        n = args.nbgrader or len(names)
+        chosen = {names[i * len(names) // n]: plan[names[i * len(names) // n]] for i in range(n)}
+        t_nb, nb_scores = run_nbgrader(work, course, env, chosen)
+        print(f"nbgrader: {len(chosen)} submissions in {t_nb.wall:6.1f} s wall, {t_nb.cpu:6.1f} s CPU "
+              f"({t_nb.wall / len(chosen):.2f} s each)  [nbgrader autograde, course built from {where}]")
+        for what in ("wall", "cpu"):
+            ratio = (getattr(t_nb, what) / len(chosen)) / (getattr(t_batch, what) / len(plan))
+            print(f"ratio ({what}): batch ({batch_label}) is {ratio:.1f}x faster per submission  [goal: >= 5x]")
+        if nb_scores:
+            same = [s for s in chosen if s in nb_scores and abs(nb_scores[s] - float(rows[s]["total"] or 0)) < 1e-6]
+            print(f"agreement: {len(same)}/{len(chosen)} submissions get the same total from both")
+            for s in chosen:
+                if s not in same:
+                    print(f"  {s}: batch {rows[s]['total']}, nbgrader {nb_scores.get(s, 'missing')}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

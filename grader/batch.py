@@ -1,0 +1,369 @@
+"""`python -m grader batch DIR --out grades.csv`: grade a whole class, one sub-folder per student.
+
+Students are graded in parallel, each by `check.grade` (whose children are isolated and limited),
+so a hostile submission costs its own limits and nothing more. Nothing is lost on the way:
+
+    grades.csv              student, one column per test id, total (written atomically)
+    grades/<student>.json   each student's full report, the hash of their files and the settings
+    grades.html             class analytics (grader/analytics.py)
+
+A re-run skips students whose files and settings are unchanged since their JSON was written
+(unless --force), so an interrupted run resumes where it stopped. `--shard i/n` grades a
+deterministic part of the class; `python -m grader merge` combines the shards' results.
+"""
+import concurrent.futures
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import pathlib
+import sys
+import time
+
+from grader import config
+from grader.reports import write_atomic
+from grader.sandbox import STUDENT_FILES
+from grader.spec import TEST_IDS
+
+RESULT_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# who is in the class, and which of them this run grades
+
+def find_students(class_dir, skip=()):
+    """The student folders in `class_dir` (sorted by name), leaving out hidden folders and `skip`."""
+    skip = {pathlib.Path(p).resolve() for p in skip}
+    return sorted((p for p in pathlib.Path(class_dir).iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and p.resolve() not in skip),
+                  key=lambda p: p.name)
+
+
+def parse_shard(text):
+    """'2/5' -> (2, 5); raises ValueError with a readable message."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard takes i/n, like 1/4 (got {text!r})") from None
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: i must be between 1 and n")
+    return i, n
+
+
+def in_shard(name, shard):
+    """Whether student `name` belongs to shard (i, n): a hash of the name, so that adding a student
+    to the class never moves the others to another shard."""
+    if shard is None:
+        return True
+    i, n = shard
+    return int(hashlib.sha256(name.encode()).hexdigest(), 16) % n == i - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# what a stored result must match to be reused
+
+def files_hash(student_dir):
+    """A hash of the student's graded files (names and contents): the same files give the same hash."""
+    h = hashlib.sha256()
+    for name in STUDENT_FILES:
+        path = pathlib.Path(student_dir) / name
+        h.update(name.encode() + b"\0")
+        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def settings_hash(settings):
+    """A hash of what the settings change about a grade (points, limits, tolerances, hidden cases)."""
+    keep = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("jobs", "extra", "python", "run_as")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def results_dir_for(out_csv):
+    """grades.csv -> grades/ beside it."""
+    out_csv = pathlib.Path(out_csv)
+    return out_csv.with_name(out_csv.stem)
+
+
+def load_result(path):
+    """A stored result (dict), or None when it is missing or unreadable (then it is graded again)."""
+    try:
+        data = json.loads(pathlib.Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != RESULT_VERSION or "student" not in data:
+        return None
+    return data
+
+
+def load_results(results_dir):
+    """Every stored result in `results_dir`, sorted by student."""
+    found = (load_result(p) for p in sorted(pathlib.Path(results_dir).glob("*.json")))
+    return sorted((r for r in found if r), key=lambda r: r["student"])
+
+
+# ---------------------------------------------------------------------------------------------
+# grading one student: never raises
+
+def grade_student(student_dir, settings, torch_store=None):
+    """The stored-result dict for one student: their report, or the error that stopped the grader."""
+    from grader import check
+
+    student_dir = pathlib.Path(student_dir)
+    started = time.monotonic()
+    result = {"version": RESULT_VERSION, "student": student_dir.name, "files": files_hash(student_dir),
+              "settings": settings_hash(settings), "report": None, "error": None}
+    try:
+        report = check.grade(student_dir, settings=settings, live_torch=False if torch_store else None,
+                             torch_store=torch_store)
+        result["report"] = report.to_dict()
+    except Exception as exc:  # a submission that breaks the grader itself is one error row, not a crash
+        result["error"] = f"{type(exc).__name__}: {exc}"
+    result["elapsed"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def hidden_torch_store(settings):
+    """PyTorch's values of every case (public and hidden) when hidden cases are on and torch is here,
+    computed once for the class instead of once per student; else None."""
+    if settings.hidden_seed is None:
+        return None
+    try:
+        from grader import torch_expect
+    except ImportError:
+        return None
+    return torch_expect.build_store(hidden_seed=settings.hidden_seed)
+
+
+# ---------------------------------------------------------------------------------------------
+# the gradebook
+
+def csv_text(results, test_ids=TEST_IDS):
+    """The gradebook: student, one column per test id, total. A student the grader could not
+    grade gets empty cells and `error` as total."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", *test_ids, "total"])
+    for r in results:
+        if r["report"] is None:
+            writer.writerow([r["student"], *[""] * len(test_ids), "error"])
+            continue
+        scores = {t["id"]: t["score"] for t in r["report"]["tests"]}
+        writer.writerow([r["student"], *[_num(scores.get(t)) for t in test_ids], _num(r["report"]["score"])])
+    return buf.getvalue()
+
+
+def _num(x):
+    return "" if x is None else f"{round(x, 4):g}"
+
+
+def write_outputs(out_csv, results):
+    """The CSV and the analytics page beside it, both written atomically."""
+    from grader import analytics
+
+    out_csv = pathlib.Path(out_csv)
+    write_atomic(out_csv, csv_text(results))
+    html_path = out_csv.with_suffix(".html")
+    write_atomic(html_path, analytics.render(results))
+    return html_path
+
+
+# ---------------------------------------------------------------------------------------------
+# the class
+
+@dataclasses.dataclass
+class Plan:
+    """Which students a run grades and which it reuses."""
+
+    todo: list
+    reused: list
+
+
+def plan(students, results_dir, settings, force=False):
+    """Split `students` into those to grade and those whose stored result is still valid."""
+    s_hash = settings_hash(settings)
+    todo, reused = [], []
+    for student in students:
+        stored = None if force else load_result(results_dir / f"{student.name}.json")
+        if (stored and stored["student"] == student.name and stored["files"] == files_hash(student)
+                and stored["settings"] == s_hash and stored["report"] is not None):
+            reused.append(stored)
+        else:
+            todo.append(student)
+    return Plan(todo, reused)
+
+
+def per_student_jobs(workers, cores=None):
+    """Children per student so that students x children stays within the machine's cores."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
+
+
+def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, shard=None, progress=None):
+    """Grade every student folder in `class_dir`; write the CSV, the JSON results and the analytics.
+
+    Returns (results, graded_now). `progress(result)` is called as each student finishes.
+    """
+    settings = settings or config.Settings()
+    out_csv = pathlib.Path(out_csv)
+    results_dir = results_dir_for(out_csv)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
+    work = plan(students, results_dir, settings, force)
+    workers = workers or os.cpu_count() or 1
+    settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
+    store = hidden_torch_store(settings) if work.todo else None
+    done = {r["student"]: r for r in work.reused}
+    graded = []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(grade_student, s, settings, store) for s in work.todo]
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            write_atomic(results_dir / f"{result['student']}.json", json.dumps(result, indent=1) + "\n")
+            done[result["student"]] = result
+            graded.append(result)
+            if progress:
+                progress(result)
+    finally:
+        # an interrupted run keeps every finished student: their JSON is written, and so is the CSV
+        pool.shutdown(wait=False, cancel_futures=True)
+        results = [done[s.name] for s in students if s.name in done]
+        write_outputs(out_csv, results)
+    return results, graded
+
+
+def merge(out_csv, sources):
+    """Combine shards' results (their CSV files or result folders) into one CSV, result folder and
+    analytics page. Returns the results; raises ValueError when two shards disagree on a student."""
+    out_csv = pathlib.Path(out_csv)
+    target = results_dir_for(out_csv)
+    merged = {}
+    for source in sources:
+        source = pathlib.Path(source)
+        folder = results_dir_for(source) if source.suffix == ".csv" else source
+        if not folder.is_dir():
+            raise ValueError(f"{source}: no results folder at {folder}")
+        for r in load_results(folder):
+            old = merged.get(r["student"])
+            if old and (old["files"], old["settings"]) != (r["files"], r["settings"]):
+                raise ValueError(f"student {r['student']} was graded differently in two shards "
+                                 f"(different files or settings); grade them again")
+            merged[r["student"]] = r
+    target.mkdir(parents=True, exist_ok=True)
+    for r in merged.values():
+        path = target / f"{r['student']}.json"
+        if not path.exists() or load_result(path) != r:
+            write_atomic(path, json.dumps(r, indent=1) + "\n")
+    results = [merged[k] for k in sorted(merged)]
+    write_outputs(out_csv, results)
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# the command
+
+def add_arguments(parser):
+    parser.add_argument("class_dir", metavar="DIR", nargs="?", help="one sub-folder per student")
+    parser.add_argument("--out", default="grades.csv", help="the gradebook (default: grades.csv); the JSON "
+                        "results go to a folder of the same name beside it, the analytics to .html")
+    parser.add_argument("--jobs", type=int, help="students graded at once (default: the machine's cores)")
+    parser.add_argument("--force", action="store_true", help="grade again students whose files did not change")
+    parser.add_argument("--shard", help="grade only shard i of n (i/n), e.g. 2/4, on one of n machines")
+    parser.add_argument("--merge", nargs="+", metavar="SHARD", help="instead of grading, combine shards' "
+                        "CSV files (or result folders) into --out")
+    parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
+    parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed")
+
+
+def run(args):
+    if args.merge:
+        return run_merge(args.out, args.merge)
+    if not args.class_dir:
+        print("error: give the class folder (one sub-folder per student), or --merge SHARD ...", file=sys.stderr)
+        return 2
+    try:
+        settings = config.load(args.config)
+        shard = parse_shard(args.shard) if args.shard else None
+    except (config.ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.hidden_seed is not None:
+        settings.hidden_seed = args.hidden_seed
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    class_dir = pathlib.Path(args.class_dir)
+    if not class_dir.is_dir():
+        print(f"error: {class_dir} is not a folder", file=sys.stderr)
+        return 2
+    out = pathlib.Path(args.out)
+    results_dir = results_dir_for(out)
+    students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
+    if not students:
+        print(f"error: no student folders in {class_dir}" + (f" (shard {args.shard})" if shard else ""),
+              file=sys.stderr)
+        return 2
+    work = plan(students, results_dir, settings, args.force)
+    print(f"{len(students)} students: {len(work.reused)} already graded from unchanged files, "
+          f"{len(work.todo)} to grade", file=sys.stderr)
+    started = time.monotonic()
+    try:
+        with _Progress(len(work.todo)) as on_result:
+            results, graded = grade_class(class_dir, out, settings, args.jobs, args.force, shard, on_result)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished students are kept in {results_dir}/ and {out}; "
+              "run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    errors = [r["student"] for r in results if r["report"] is None]
+    print(f"graded {len(graded)} in {time.monotonic() - started:.1f} s; wrote {out}, {results_dir}/ and "
+          f"{out.with_suffix('.html')}", file=sys.stderr)
+    if errors:
+        print(f"the grader failed on: {', '.join(errors)} (see their JSON files)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def run_merge(out, sources):
+    """Merge shards into `out`, printing what happened; the exit status."""
+    try:
+        results = merge(out, sources)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"merged {len(results)} students from {len(sources)} shards into {out}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on a terminal, one plain line per student otherwise (logs, CI)."""
+
+    def __init__(self, total):
+        self.total, self.count, self.bar = total, 0, None
+
+    def __enter__(self):
+        if sys.stderr.isatty() and self.total:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                TextColumn("{task.description}"), transient=False)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=self.total)
+        return self.update
+
+    def update(self, result):
+        self.count += 1
+        report = result["report"]
+        what = "grader error" if report is None else f"{report['score']:g}/{report['max_score']:g}"
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=f"{result['student']}: {what}")
+        else:
+            print(f"[{self.count}/{self.total}] {result['student']}: {what} ({result['elapsed']:.1f} s)",
+                  file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+        return False
+

@@ -1,0 +1,136 @@
+"""`python -m grader gradescope`: the Gradescope autograder, build/gradescope/autograder.zip.
+
+The zip holds, at its root: setup.sh (installs Python 3.11 and jsonschema on Gradescope's
+Ubuntu 22.04 image; no PyTorch), run_autograder (runs grader/gradescope_run.py), the grader, the
+reference micrograd, grader.toml (the instructor's settings, with the hidden seed drawn when the
+zip is built and stored only there) and PyTorch's values of every public and hidden case.
+"""
+import io
+import json
+import pathlib
+import secrets
+import stat
+import sys
+import tomllib
+import zipfile
+
+from grader import config
+from grader.atomic import write_atomic
+from grader.sandbox import KIT_ROOT
+
+DEFAULT_OUT = KIT_ROOT / "build" / "gradescope" / "autograder.zip"
+PACKAGES = ("grader", "micrograd_ref")
+SKIP_MODULES = {"torch_expect.py"}  # the container has no PyTorch: its values are shipped instead
+# where the container's Python for student code lives, and who runs it
+CONTAINER_PYTHON = "/usr/bin/python3.11"
+CONTAINER_USER = "nobody"
+
+SETUP_SH = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image (Ubuntu 22.04).
+# The grader needs Python 3.11 and jsonschema, nothing else: PyTorch's values are in the zip.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends python3.11 python3.11-venv
+python3.11 -m venv "$ROOT/venv"
+"$ROOT/venv/bin/pip" install --no-cache-dir "jsonschema>=4.18,<5"
+# student code runs as an unprivileged user, which must read the grader and its Python
+chmod -R a+rX "$ROOT/source"
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this for each submission. The grader writes $ROOT/results/results.json itself.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+cd "$ROOT/source"
+exec "$PYTHON" -m grader.gradescope_run
+"""
+
+
+def settings_toml(instructor_toml, hidden_seed):
+    """The zip's grader.toml: the instructor's file, with the hidden seed, the container's interpreter
+    (a local path means nothing there) and, unless the instructor chose one, an unprivileged user."""
+    text = instructor_toml.rstrip() + "\n" if instructor_toml.strip() else ""
+    data = tomllib.loads(text)
+    grading = dict(data.get("grading", {}))
+    grading["hidden_seed"] = hidden_seed
+    grading["python"] = CONTAINER_PYTHON
+    grading.setdefault("run_as", CONTAINER_USER)
+    lines = text.splitlines()
+    # rewrite [grading] as a whole, after everything else: TOML tables may come in any order
+    out, skipping = [], False
+    for line in lines:
+        header = line.strip()
+        if header.startswith("[") and not header.startswith("[["):
+            skipping = header.split("#")[0].replace(" ", "") == "[grading]"
+        if not skipping:
+            out.append(line)
+    out += ["", "[grading]"] + [f"{k} = {_toml_value(v)}" for k, v in grading.items()]
+    result = "\n".join(out).strip() + "\n"
+    config.from_dict(tomllib.loads(result), source="grader.toml for Gradescope")  # fail here, not in the container
+    return result
+
+
+def _toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def build(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
+    """Write the autograder zip; returns (path, hidden seed). Needs PyTorch (here, not in the container)."""
+    from grader import torch_expect
+
+    settings_path = pathlib.Path(settings_path) if settings_path else config.DEFAULT_FILE
+    instructor = settings_path.read_text() if settings_path.exists() else ""
+    settings = config.from_dict(tomllib.loads(instructor), source=str(settings_path))
+    seed = hidden_seed if hidden_seed is not None else settings.hidden_seed
+    seed = seed if seed is not None else secrets.randbelow(2**31)
+    toml_text = settings_toml(instructor, seed)
+    store = torch_expect.build_store(hidden_seed=seed)
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        _add(z, "setup.sh", SETUP_SH, executable=True)
+        _add(z, "run_autograder", RUN_AUTOGRADER, executable=True)
+        _add(z, "grader.toml", toml_text)
+        _add(z, "grader/data/gradescope_torch.json", json.dumps(store, sort_keys=True) + "\n")
+        for package in PACKAGES:
+            for path in sorted((KIT_ROOT / package).rglob("*")):
+                rel = path.relative_to(KIT_ROOT)
+                if (path.is_file() and "__pycache__" not in rel.parts and path.name not in SKIP_MODULES
+                        and path.suffix in (".py", ".json")):
+                    _add(z, rel.as_posix(), path.read_bytes())
+    out = pathlib.Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, buf.getvalue())
+    return out, seed
+
+
+def _add(z, name, content, executable=False):
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible zips
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+    z.writestr(info, content)
+
+
+def add_arguments(parser):
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help=f"the zip (default: {DEFAULT_OUT.relative_to(KIT_ROOT)})")
+    parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
+    parser.add_argument("--hidden-seed", type=int, help="the hidden cases' seed (default: grader.toml's, else random)")
+
+
+def run(args):
+    try:
+        out, seed = build(args.out, args.config, args.hidden_seed)
+    except (config.ConfigError, tomllib.TOMLDecodeError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} (hidden cases from a seed stored only in the zip's grader.toml)")
+    return 0

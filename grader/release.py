@@ -1,0 +1,186 @@
+"""`python -m grader release` (`make release`): build/student/, the kit a student receives.
+
+It holds the exercises (rendered from the answer key), the grader's student-side modules, and a
+stand-in `micrograd_ref` (grader/release_ref/) instead of the reference: the reference states
+every derivative and the backward pass, which are the answers. Expected values of the public
+cases are computed here, from the reference, and shipped as data; PyTorch's come from
+grader/data/public_torch.json (current, or the build stops). A student needs no PyTorch.
+The build checks that no line of any answer-key block appears in any file it wrote.
+"""
+import ast
+import json
+import pathlib
+import re
+import shutil
+import sys
+import tomllib
+
+from grader import cases, check, expect, stubs
+from grader.atomic import write_atomic
+from grader.sandbox import KIT_ROOT
+from grader.spec import TEST_IDS
+
+DEFAULT_OUT = KIT_ROOT / "build" / "student"
+SOLUTIONS = KIT_ROOT / "solutions"
+RELEASE_REF = KIT_ROOT / "grader" / "release_ref"
+TEMPLATES = KIT_ROOT / "grader" / "templates" / "release"
+# what `check` needs, minus: live PyTorch (its values are shipped), and the HTML report, which
+# draws graphs with the reference engine (replaced by a note saying so)
+ENTRY_MODULES = ("__main__", "cli", "check", "child")  # child.py is run as a script by sandbox.py
+NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
+HTML_NOTE = '''"""The HTML report draws the reference engine's graphs, which the student kit does not ship."""
+
+
+def render(report):
+    """Stop with what to use instead."""
+    raise SystemExit("error: the HTML report is not part of the student kit: use --format text (the default) or json")
+'''
+SHIPPED_DATA = ("public_torch.json", "report.schema.json")
+SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers
+WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+class ReleaseError(Exception):
+    """The release cannot be built (stale expectations, answer code found); nothing was replaced."""
+
+
+def answer_lines(solutions_dir=SOLUTIONS):
+    """{stripped line: (file, line number)} for every code line inside an answer-key block that can
+    identify an answer: lines of fewer than three words (`]`, `return x`, `loss.backward()`,
+    `self.t += 1`) are common to any Python and are left out."""
+    found = {}
+    for path in sorted(pathlib.Path(solutions_dir).glob("*.py")):
+        key = stubs.parse_key(path)
+        for block in key.blocks:
+            for number in range(block.begin + 1, block.end):
+                line = key.lines[number - 1].strip()
+                if line and not line.startswith("#") and len(WORD.findall(line)) >= 3:
+                    found.setdefault(line, (path.name, number))
+    return found
+
+
+def leaks(folder, solutions_dir=SOLUTIONS):
+    """[(file, line number, answer-key file, line number)] for every line of a file under `folder`
+    that is a line of an answer-key block."""
+    answers = answer_lines(solutions_dir)
+    hits = []
+    for path in sorted(p for p in pathlib.Path(folder).rglob("*") if p.is_file()):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            text = path.read_bytes().decode("latin-1")
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip() in answers:
+                hits.append((str(path.relative_to(folder)), number, *answers[line.strip()]))
+    return hits
+
+
+def reference_values():
+    """The reference's values of every public case, keyed as grader/expect.py looks them up."""
+    store = {}
+    for test_id in TEST_IDS:
+        for case in cases.build(test_id):
+            store[expect.store_key(test_id, case)] = expect.expected(test_id, case)
+    return store
+
+
+def check_torch_store():
+    """Stop when the stored PyTorch values do not cover the current public cases."""
+    stored = check._stored()
+    stale = [t for t in TEST_IDS if t not in stored or stored[t]["digest"] != check._digest(cases.build(t))]
+    if stale:
+        raise ReleaseError(f"grader/data/public_torch.json is out of date for {', '.join(stale)}: "
+                           "run `python -m grader expectations`")
+
+
+def grader_modules(entry=ENTRY_MODULES, skip=NOT_SHIPPED):
+    """The grader modules `entry` import, directly or not (read from their source, not run)."""
+    todo, found = list(entry), set()
+    while todo:
+        name = todo.pop()
+        if name in found or name in skip or not (KIT_ROOT / "grader" / f"{name}.py").exists():
+            continue
+        found.add(name)
+        tree = ast.parse((KIT_ROOT / "grader" / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "grader":
+                todo += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader."):
+                todo.append(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                todo += [a.name.split(".")[1] for a in node.names if a.name.startswith("grader.")]
+    return found | {"__init__"}
+
+
+def student_cli(text, shipped):
+    """grader/cli.py with the COMMANDS entries whose module is not shipped taken out."""
+    keep = []
+    for line in text.splitlines(keepends=True):
+        m = re.match(r'\s*"[\w-]+":\s*\("grader\.(\w+)"', line)
+        if m and f"{m.group(1)}.py" not in shipped:
+            continue
+        keep.append(line)
+    return "".join(keep)
+
+
+def requirements(shipped):
+    """The student's dependencies: those of the kit's own that the shipped modules import (no PyTorch)."""
+    project = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]
+    sources = "\n".join((KIT_ROOT / "grader" / name).read_text() for name in shipped)
+    imported = set(re.findall(r"^\s*(?:import|from) (\w+)", sources, re.M))
+    keep = [dep for dep in project["dependencies"] if re.split(r"[<>=!~;\[ ]", dep)[0] in imported]
+    return "\n".join(keep) + "\n"
+
+
+def build(out=DEFAULT_OUT):
+    """Write the student kit to `out` (replacing it only once the new one is complete); returns `out`."""
+    out = pathlib.Path(out)
+    check_torch_store()
+    exercises = stubs.build(SOLUTIONS)
+    tmp = out.with_name(f".{out.name}.new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "exercises").mkdir(parents=True)
+    for name, text in exercises.items():
+        (tmp / "exercises" / name).write_text(text)
+    grader_dir = tmp / "grader"
+    (grader_dir / "data").mkdir(parents=True)
+    shipped = {f"{m}.py" for m in grader_modules()}
+    for name in sorted(shipped):
+        text = (KIT_ROOT / "grader" / name).read_text()
+        (grader_dir / name).write_text(student_cli(text, shipped) if name == "cli.py" else text)
+    for name in SHIPPED_DATA:
+        shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
+    (grader_dir / "data" / expect.STORE.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
+    (grader_dir / "html_report.py").write_text(HTML_NOTE)
+    ref_dir = tmp / "micrograd_ref"
+    ref_dir.mkdir()
+    for path in sorted(RELEASE_REF.glob("*.py")):
+        shutil.copyfile(path, ref_dir / path.name)
+    for name in SHIPPED_REFERENCE:
+        shutil.copyfile(KIT_ROOT / "micrograd_ref" / name, ref_dir / name)
+    for name in ("README.md", "Makefile", ".gitignore"):
+        shutil.copyfile(TEMPLATES / name.lstrip("."), tmp / name)
+    (tmp / "requirements.txt").write_text(requirements(shipped))
+    found = leaks(tmp)
+    if found:
+        shutil.rmtree(tmp)
+        raise ReleaseError("answer code in the release: " + "; ".join(
+            f"{f}:{n} is line {kn} of solutions/{k}" for f, n, k, kn in found[:5]))
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+
+def add_arguments(parser):
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="where (default: build/student)")
+
+
+def run(args):
+    try:
+        out = build(args.out)
+    except (ReleaseError, stubs.AnswerKeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}: the student kit (exercises, grader, precomputed expectations; no answers)")
+    return 0
