@@ -43,10 +43,11 @@ def test_loss_fn_is_the_mean():
     assert math.isclose(loss_fn(Const(), split).data, want, rel_tol=1e-15)
 
 
-def run_optimizer(make, values, grads_per_step):
-    params = [Value(v) for v in values]
+def run_optimizer(make, values, grads_per_step=None, value_type=Value):
+    """Parameters `values` stepped by the optimizer `make(params)` through the given gradients."""
+    params = [value_type(v) for v in values]
     opt = make(params)
-    for grads in grads_per_step:
+    for grads in grads_per_step or GRADS:
         for p, g in zip(params, grads):
             p.grad = g
         opt.step()

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_ref import engine as ref_engine
+from test_losses_optim import GRADS, VALUES, run_optimizer
 from micrograd_ref import losses as ref_losses
 from micrograd_ref import nn as ref_nn
 from micrograd_ref import optim as ref_optim
@@ -241,20 +242,8 @@ def test_cross_entropy_matches_reference_and_torch(key, torch, logits, target):
     assert all(close(v.grad, g, rel=1e-10) for v, g in zip(vs, t.grad.tolist()))
 
 
-GRADS = [[0.3, -1.2, 0.0, 5.0], [0.1, 0.4, -0.2, -3.0], [-0.5, 0.0, 0.7, 1.0], [0.2, 2.0, 0.1, 0.0], [1e-6, -1e-6, 0.0, 2.0]]
-VALUES = [0.5, -0.25, 1.5, -2.0]
-
-
 def run_adamw(Value, AdamW, **kwargs):
-    params = [Value(v) for v in VALUES]
-    opt = AdamW(params, **kwargs)
-    for grads in GRADS:
-        for p, g in zip(params, grads):
-            p.grad = g
-        opt.step()
-    opt.zero_grad()
-    assert all(p.grad == 0 for p in params)
-    return [p.data for p in params]
+    return run_optimizer(lambda ps: AdamW(ps, **kwargs), VALUES, value_type=Value)
 
 
 @pytest.mark.parametrize("wd", [0.0, 1e-4, 0.1])
