@@ -365,7 +365,7 @@ def run_mlp(mods, case, ref):
 
 def run_cross_entropy(mods, case, ref):
     Value = ref["engine"].Value
-    logits = [Value(x) for x in case["logits"]]
+    logits = [ref["student_engine"].Value(x) for x in case["logits"]]
     loss = mods["train"].cross_entropy(logits, case["target"])
     if not _isinstance(loss, Value):
         return {"structure": f"cross_entropy should return a Value, got {safe_repr(loss)}"}
@@ -375,8 +375,7 @@ def run_cross_entropy(mods, case, ref):
 
 
 def run_adamw(mods, case, ref):
-    Value = ref["engine"].Value
-    params = [Value(x) for x in case["values"]]
+    params = [ref["student_engine"].Value(x) for x in case["values"]]
     opt = mods["train"].AdamW(params, **case["kwargs"])
     trajectory = []
     for grads in case["grads"]:
@@ -432,7 +431,13 @@ def load_reference(ref_dir):
     sys.path.remove(ref_dir)
     for name in [m for m in sys.modules if m == "micrograd_ref" or m.startswith("micrograd_ref.")]:
         del sys.modules[name]
-    sys.modules["engine"] = ref["engine"]  # what `from engine import Value` gets in nn.py and train.py
+    # What `from engine import Value` gets in nn.py and train.py: the reference's Value, as a
+    # subclass that takes new attributes, so that student code may keep state on a parameter
+    # (an AdamW storing p.m and p.v, as the published micrograd does) where __slots__ would refuse.
+    engine = types.ModuleType("engine")
+    engine.__dict__.update({k: v for k, v in vars(ref["engine"]).items() if not k.startswith("__")})
+    engine.Value = type("Value", (ref["engine"].Value,), {"__module__": "engine"})
+    ref["student_engine"] = sys.modules["engine"] = engine
     return ref
 
 

@@ -270,3 +270,38 @@ def test_student_code_is_confined_to_its_folder(tmp_path, name, code, error):
     assert add.score == 0 and error in add.summary, add.summary
     assert neuron.score == neuron.max_score  # nn is graded on the reference engine, untouched
     assert not pathlib.Path("/tmp/grader-escape.txt").exists()
+
+
+PARAMETER_STATE_ADAMW = '''
+        self.t = 0
+        for p in self.parameters:
+            p.m = 0.0
+            p.v = 0.0
+'''
+PARAMETER_STATE_STEP = '''
+        self.t += 1
+        for p in self.parameters:
+            p.m = self.beta1 * p.m + (1 - self.beta1) * p.grad
+            p.v = self.beta2 * p.v + (1 - self.beta2) * p.grad**2
+            m_hat = p.m / (1 - self.beta1**self.t)
+            v_hat = p.v / (1 - self.beta2**self.t)
+            p.data -= self.lr * (m_hat / (v_hat**0.5 + self.eps) + self.weight_decay * p.data)
+'''
+
+
+def replace_block(text, block_id, body):
+    start = text.index("\n", text.index(f"# BEGIN SOLUTION {block_id}")) + 1
+    end = text.index("# END SOLUTION", start)
+    end = text.rindex("\n", 0, end) + 1
+    return text[:start] + body.lstrip("\n") + text[end:]
+
+
+def test_adamw_may_keep_its_state_on_the_parameters(tmp_path):
+    """The published micrograd stores m and v on each parameter: that must grade like any AdamW."""
+    sub = make_submission(tmp_path / "sub")
+    text = (sub / "train.py").read_text()
+    text = replace_block(text, "train.adamw: set up", PARAMETER_STATE_ADAMW)
+    text = replace_block(text, "train.adamw: update", PARAMETER_STATE_STEP)
+    (sub / "train.py").write_text(text)
+    report = grade(sub, ["train.adamw"])
+    assert report.tests[0].score == report.tests[0].max_score, report.tests[0].summary
