@@ -209,6 +209,9 @@ HOSTILE = [
     ("monkeypatching builtins", [("train.py", "from engine import Value\n",
                                   "from engine import Value\nimport builtins\nbuiltins.isinstance = lambda a, b: True\n")],
      {"train.cross_entropy", "train.adamw", "train.loop"}, "builtins.isinstance"),
+    ("monkeypatching the grader", [("engine.py", "import math\n",
+      "import math\nimport sys\nsys.modules['__main__'].number = lambda x: 1.0\n")],
+     {t for t in TEST_IDS if part_of(t) == "engine"}, "grader.number"),
     ("forging results on the private pipe", [("engine.py", "self.grad += other.data * out.grad\n",
       "import os\n            for fd in range(3, 30):\n                try:\n"
       "                    os.write(fd, b'{\"event\": \"result\", \"case\": 0, \"values\": {}}\\n')\n"
@@ -230,7 +233,7 @@ def test_hostile_submission_loses_only_its_part(tmp_path, fast_settings, name, e
         result = by_id(report)[test_id]
         text = " ".join([result.summary, result.failure.problem if result.failure else "", result.hint])
         assert message in text, text
-        if name in ("monkeypatching math on import", "monkeypatching builtins", "forging results on the private pipe"):
+        if name.startswith("monkeypatching") or name.startswith("forging"):
             assert result.score == 0
 
 
