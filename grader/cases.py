@@ -3,11 +3,18 @@
 Public cases come from a fixed seed plus hand-picked edges, and are what students see.
 Hidden cases (instructor side) add more from a seed the student never sees.
 """
+import hashlib
+import json
 import random
 
 from micrograd_ref.data import RNG, gen_data_yinyang
 
 PUBLIC_SEED = 20260101
+
+
+def fingerprint(data):
+    """A short fingerprint of plain data (a case, a list of cases), to find or validate stored values."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _grad(r, zero_share=0.25):

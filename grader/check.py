@@ -5,7 +5,6 @@ reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain f
 """
 import ast
 import concurrent.futures
-import json
 import pathlib
 import sys
 import time
@@ -15,6 +14,7 @@ from grader import compare, config, diagnose, expect
 from grader.results import Failure, Report, TestResult, sanitize
 from grader.sandbox import KIT_ROOT, resolve_user, run_cases
 from grader.spec import part_of, select
+from grader.store import public_torch
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
 
@@ -33,47 +33,35 @@ def build_cases(test_id, hidden_seed=None):
 # ---------------------------------------------------------------------------------------------
 # stage 2: expectations, from the reference (live) and PyTorch (stored for public cases, else live)
 
-def torch_expectations(test_id, cases, allow_live=True, store=None):
+def torch_expectations(test_id, cases, live=None, store=None):
     """PyTorch's values for `cases` of test_id, and where they came from (precomputed|live|unavailable).
 
-    `store` ({test_id: {digest, values}}, from torch_expect.build_store) covers hidden cases too, e.g.
-    in the Gradescope autograder, which ships PyTorch's values instead of PyTorch.
+    `live`: True computes them with PyTorch; None (default) reads stored values when they cover the
+    cases, else computes them when PyTorch is there; False never imports PyTorch. `store`
+    ({test_id: {digest, values}}, from torch_expect.build_store) covers hidden cases too, e.g. in the
+    Gradescope autograder, which ships PyTorch's values instead of PyTorch.
     """
-    entry = (store or {}).get(test_id)
-    if entry and entry["digest"] == _digest([c for c, _ in cases]):
-        return entry["values"], "precomputed"
-    public = [c for c, hidden in cases if not hidden]
-    stored = _stored().get(test_id)
-    values = None
-    if stored and stored["digest"] == _digest(public) and len(public) == len(cases):
-        return stored["values"], "precomputed"
-    if allow_live:
+    if not live:
+        entry = (store or {}).get(test_id)
+        if entry and entry["digest"] == case_lib.fingerprint([c for c, _ in cases]):
+            return entry["values"], "precomputed"
+        public = [c for c, hidden in cases if not hidden]
+        stored = public_torch().get(test_id)
+        if not (stored and stored["digest"] == case_lib.fingerprint(public)):
+            stored = None
+        if stored and len(public) == len(cases):
+            return stored["values"], "precomputed"
+    if live is not False:
         try:
             from grader import torch_expect
         except ImportError:
-            pass
+            if live:
+                raise
         else:
             return [torch_expect.expected(test_id, c) for c, _ in cases], "live"
-    if stored and stored["digest"] == _digest(public):
-        values = stored["values"] + [None] * (len(cases) - len(public))
-        return values, "precomputed"
+    if stored:
+        return stored["values"] + [None] * (len(cases) - len(public)), "precomputed"
     return [None] * len(cases), "unavailable"
-
-
-_STORE = {}
-
-
-def _stored():
-    if "data" not in _STORE:
-        path = KIT_ROOT / "grader" / "data" / "public_torch.json"
-        _STORE["data"] = json.loads(path.read_text()) if path.exists() else {}
-    return _STORE["data"]
-
-
-def _digest(cases):
-    import hashlib
-
-    return hashlib.sha256(json.dumps(cases, sort_keys=True).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,13 +269,7 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
         torch_source = set()
         torch_values = {}
         for t in test_ids:
-            allow_live = live_torch is not False
-            if live_torch:
-                from grader import torch_expect
-
-                torch_values[t], src = [torch_expect.expected(t, c) for c, _ in all_cases[t]], "live"
-            else:
-                torch_values[t], src = torch_expectations(t, all_cases[t], allow_live=allow_live, store=torch_store)
+            torch_values[t], src = torch_expectations(t, all_cases[t], live=live_torch, store=torch_store)
             torch_source.add(src)
         outcomes = {t: f.result() for t, f in futures.items()}
 

@@ -15,10 +15,10 @@ import shutil
 import sys
 import tomllib
 
-from grader import cases, check, expect, stubs
-from grader.atomic import write_atomic
+from grader import cases, expect, stubs
 from grader.sandbox import KIT_ROOT
 from grader.spec import TEST_IDS
+from grader.store import public_torch
 
 DEFAULT_OUT = KIT_ROOT / "build" / "student"
 SOLUTIONS = KIT_ROOT / "solutions"
@@ -86,8 +86,8 @@ def reference_values():
 
 def check_torch_store():
     """Stop when the stored PyTorch values do not cover the current public cases."""
-    stored = check._stored()
-    stale = [t for t in TEST_IDS if t not in stored or stored[t]["digest"] != check._digest(cases.build(t))]
+    stored = public_torch()
+    stale = [t for t in TEST_IDS if t not in stored or stored[t]["digest"] != cases.fingerprint(cases.build(t))]
     if stale:
         raise ReleaseError(f"grader/data/public_torch.json is out of date for {', '.join(stale)}: "
                            "run `python -m grader expectations`")
