@@ -5,10 +5,10 @@ as one test per test id, so an IDE's test explorer lists every op as passing or 
 `pytest exercises/ -k tanh` reruns one. Each folder is graded once, by the real grader, for the
 ids that were selected; a failing test shows the same feedback as `make check`.
 """
-import pathlib
 
 import pytest
 
+from grader.reports import feedback_lines
 from grader.spec import TEST_IDS, part_of
 
 STUDENT_FILES = ("engine.py", "nn.py", "train.py")
@@ -69,14 +69,6 @@ class ExerciseItem(pytest.Item):
 
 
 def feedback(result):
-    """The text `make check` shows for one test id."""
-    lines = [f"{result.id}: {result.score:g}/{result.max_score:g} — {result.summary}"]
-    if result.failure and result.status != "not_attempted":
-        f = result.failure
-        lines += [f"case {f.case}: {f.description}"] + ([f"at {f.where}"] if f.where else []) + [f.problem]
-    if result.title:
-        lines.append(f"likely mistake: {result.title}")
-    if result.hint:
-        lines.append(f"hint: {result.hint}")
-    lines += [f"warning: {w}" for w in result.warnings]
-    return "\n".join(lines)
+    """The feedback `make check` gives for one test id, after its score."""
+    summary, *details = feedback_lines(result)
+    return "\n".join([f"{result.id}: {result.score:g}/{result.max_score:g} — {summary}"] + details)

@@ -88,7 +88,7 @@ def as_json(report):
 def feedback_lines(t):
     """One test's feedback as plain lines: the summary, the first failing case, the likely mistake, hints."""
     lines = [t.summary]
-    if t.failure:
+    if t.failure and t.status != "not_attempted":  # a stub's summary already carries its message
         lines += [f"case {t.failure.case}: {t.failure.description}", t.failure.problem]
         if t.failure.where:
             lines.append(f"at {t.failure.where}")
