@@ -26,7 +26,7 @@ _getattr, _setattr, _range, _zip = getattr, setattr, range, zip
 
 
 _GUARDED = (("builtins", builtins), ("math", math), ("json", json), ("os", os), ("sys", sys))
-_id, _callable, _vars, _sorted, _dict = id, callable, vars, sorted, dict
+_callable, _vars, _sorted, _dict = callable, vars, sorted, dict
 
 
 def snapshot():

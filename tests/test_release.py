@@ -2,7 +2,6 @@
 its expectations agree with live PyTorch, and `make check` in it gives the answer key full marks
 (without PyTorch) and a buggy submission its diagnosis."""
 import json
-import math
 import os
 import pathlib
 import re
