@@ -76,8 +76,7 @@ class Value:
                 v.grad = 0  # intermediate gradients start afresh; leaves accumulate
         self.grad += 1
         for v in reversed(topo):
-            for child, local_grad in zip(v._prev, v._local_grads):
-                child.grad += local_grad * v.grad
+            v._backward()
 
     def __neg__(self):  # -self
         return self * -1.0
