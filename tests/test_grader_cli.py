@@ -157,3 +157,16 @@ def test_text_report_shows_brackets_and_markup_literally(tmp_path):
     report.tests[0].summary = "logits[target] and [bold]not bold[/bold]"
     out = reports.text(report, color=False, width=200)
     assert "logits[target]" in out and "[bold]not bold[/bold]" in out
+
+
+def test_torch_expectations_live_stored_or_none(torch):
+    """live=True computes with PyTorch; the default reads the stored public values; False never computes."""
+    public = check.build_cases("engine.tanh")
+    with_hidden = check.build_cases("engine.tanh", hidden_seed=3)
+    live, source = check.torch_expectations("engine.tanh", public, live=True)
+    assert source == "live"
+    stored, source = check.torch_expectations("engine.tanh", public)
+    assert source == "precomputed" and not check.compare.first_difference(stored, live, 1e-15, 0)
+    partial, source = check.torch_expectations("engine.tanh", with_hidden, live=False)
+    assert source == "precomputed" and partial[:len(public)] == stored
+    assert partial[len(public):] == [None] * (len(with_hidden) - len(public))
