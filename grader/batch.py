@@ -14,6 +14,7 @@ deterministic part of the class; `python -m grader merge` combines the shards' r
 either way every student goes through `grade_student`, and only this process writes results.
 """
 import concurrent.futures
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -268,15 +269,24 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     results_dir.mkdir(parents=True, exist_ok=True)
     students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
     work = plan(students, results_dir, settings, force)
-    store = hidden_torch_store(settings) if work.todo else None
-    done = {r["student"]: r for r in work.reused}
-    graded = []
-    if scheduler is None:
-        finished = grade_here(work.todo, settings, store, workers)
-    else:
-        from grader import batch_dask
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler is not None and work.todo:
+            from grader import batch_dask
 
-        finished = batch_dask.grade_on_dask(scheduler, work.todo, settings, store, workers)
+            # connected before anything is written: a scheduler that cannot be reached changes nothing
+            client = stack.enter_context(batch_dask.connect(scheduler, workers))
+        store = hidden_torch_store(settings) if work.todo else None
+        finished = (batch_dask.grade_on_dask(client, work.todo, settings, store) if client
+                    else grade_here(work.todo, settings, store, workers))
+        return _collect(finished, students, work.reused, out_csv, progress)
+
+
+def _collect(finished, students, reused, out_csv, progress):
+    """Write each result from `finished` as it comes, then the CSV and analytics: (results, graded)."""
+    results_dir = results_dir_for(out_csv)
+    done = {r["student"]: r for r in reused}
+    graded = []
     try:
         for result in finished:
             write_atomic(results_dir / f"{result['student']}.json", json.dumps(result, indent=1) + "\n")

@@ -26,6 +26,7 @@ from grader import batch
 MIN_VERSION = "2024.1"
 INSTALL = f"{sys.executable} -m pip install 'distributed>={MIN_VERSION}'"
 ALLOWED_FAILURES = 1  # workers that may die with a student before it is an error row: one retry
+CONNECT_TIMEOUT = "30s"
 
 
 class DaskUnavailable(Exception):
@@ -63,23 +64,30 @@ def grade_task(student, files, settings, store, kit, source):
 # ---------------------------------------------------------------------------------------------
 # on the client
 
+def local_cluster(workers=None):
+    """A LocalCluster of `workers` single-threaded worker processes, listening on 127.0.0.1 only
+    (its HTTP server on a free port), whose scheduler retries a student once after a worker dies."""
+    import dask
+
+    distributed = require_distributed()
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        return distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                        processes=True, host="127.0.0.1", dashboard_address=None,
+                                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                        silence_logs=logging.ERROR)
+
+
 @contextlib.contextmanager
 def connect(scheduler, workers=None):
-    """A Client on the scheduler at `scheduler`, or on a LocalCluster of `workers` single-threaded
-    worker processes on 127.0.0.1 when `scheduler` is "local"."""
+    """A Client on the scheduler at `scheduler`, or on a local_cluster of `workers` processes when
+    `scheduler` is "local"."""
     distributed = require_distributed()
     if scheduler == "local":
-        import dask
-
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-            cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                               processes=True, host="127.0.0.1", dashboard_address=None,
-                                               silence_logs=logging.ERROR)
-        with cluster, distributed.Client(cluster) as client:
+        with local_cluster(workers) as cluster, distributed.Client(cluster) as client:
             yield client
         return
     try:
-        client = distributed.Client(scheduler, timeout="30s")
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
         raise DaskUnavailable(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     with client:
@@ -94,49 +102,49 @@ def allowed_failures(client):
         return None
 
 
-def grade_on_dask(scheduler, students, settings, store=None, workers=None, note=None):
-    """Yield the result dict of each student folder in `students` as the Dask workers finish it
-    (distributed.as_completed). Closing the generator cancels the students not yet graded."""
+def grade_on_dask(client, students, settings, store=None, note=None):
+    """Yield the result dict of each student folder in `students` as the workers of `client` (see
+    connect) finish it (distributed.as_completed). Closing the generator cancels those not yet graded."""
     distributed = require_distributed()
     note = note or (lambda text: print(text, file=sys.stderr))
-    with connect(scheduler, workers) as client:
-        failures = allowed_failures(client)
-        if failures not in (None, ALLOWED_FAILURES):
-            note(f"note: the scheduler lets {failures + 1} workers die with a student before giving up on it "
-                 f"(allowed-failures = {failures}); start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="
-                 f"{ALLOWED_FAILURES} for one retry")
-        kit = batch.kit_version()
-        shared_store = client.scatter(store, broadcast=True) if store is not None else None
-        queue = iter(students)
-        inflight = {}  # future -> (student, files): what an error row needs
-        finished = distributed.as_completed()
+    failures = allowed_failures(client)
+    if failures not in (None, ALLOWED_FAILURES):
+        note(f"note: the scheduler lets {failures + 1} workers die with a student before giving up on it "
+             f"(allowed-failures = {failures}); start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES="
+             f"{ALLOWED_FAILURES} for one retry")
+    kit = batch.kit_version()
+    # one object on every worker (a dict given to scatter would become one future per key)
+    shared_store = client.scatter([store], broadcast=True, hash=False)[0] if store is not None else None
+    queue = iter(students)
+    inflight = {}  # future -> (student, files): what an error row needs
+    finished = distributed.as_completed()
 
-        def submit_next():
-            student = next(queue, None)
-            if student is None:
-                return False
-            files = batch.read_submission(student)
-            future = client.submit(grade_task, student.name, files, settings, shared_store, kit, str(student),
-                                   key=f"grade-{student.name}-{uuid.uuid4().hex[:8]}", retries=1, pure=False)
-            inflight[future] = (student.name, files)
-            finished.add(future)
-            return True
+    def submit_next():
+        student = next(queue, None)
+        if student is None:
+            return False
+        files = batch.read_submission(student)
+        future = client.submit(grade_task, student.name, files, settings, shared_store, kit, str(student),
+                               key=f"grade-{student.name}-{uuid.uuid4().hex[:8]}", retries=1, pure=False)
+        inflight[future] = (student.name, files)
+        finished.add(future)
+        return True
 
-        def top_up():
-            window = max(64, 4 * sum(client.nthreads().values()))
-            while len(inflight) < window and submit_next():
-                pass
+    def top_up():
+        window = max(64, 4 * sum(client.nthreads().values()))
+        while len(inflight) < window and submit_next():
+            pass
 
-        try:
+    try:
+        top_up()
+        for future in finished:
+            student, files = inflight.pop(future)
+            yield outcome(future, student, files, settings)
+            future.release()
             top_up()
-            for future in finished:
-                student, files = inflight.pop(future)
-                yield outcome(future, student, files, settings)
-                future.release()
-                top_up()
-        finally:
-            if inflight:
-                client.cancel(list(inflight))
+    finally:
+        if inflight:
+            client.cancel(list(inflight))
 
 
 def outcome(future, student, files, settings):
