@@ -48,16 +48,11 @@ def require_distributed():
 # on a worker
 
 def grade_task(student, files, settings, store, kit, source):
-    """Run on a Dask worker: batch.grade_student, with as many sandboxed children per student as this
-    worker's share of its machine's cores allows."""
-    from distributed import get_worker
-
-    try:
-        threads = get_worker().state.nthreads
-    except ValueError:  # called outside a worker (tests)
-        threads = 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    settings = dataclasses.replace(settings, jobs=batch.per_student_jobs(threads, cores))
+    """Run on a Dask worker: batch.grade_student, one sandboxed child at a time. A worker's threads are
+    the parallelism (one student each), and the workers on a machine cannot see each other: more
+    children per student would overload a machine whose threads already match its cores, and a
+    child that waits for a core can run out of wall time."""
+    settings = dataclasses.replace(settings, jobs=1)
     return batch.grade_student(student, files, settings, store, kit=kit, source=source)
 
 
