@@ -286,3 +286,30 @@ def test_the_command_grades_on_a_local_cluster(tmp_path):
     rows = read_csv(tmp_path / "grades.csv")
     assert rows["ann"]["total"] == "0" and float(rows["bob"]["total"]) == sum(DEFAULT_POINTS[t] for t in TEST_IDS)
     assert "on Dask (local)" in proc.stderr and "[2/2]" in proc.stderr
+
+
+@needs_dask
+@pytest.mark.slow
+def test_an_interrupted_dask_run_keeps_what_finished_and_resumes(tmp_path):
+    mutants = dict(list(MUTANTS.items())[:6])
+    expected = make_class(tmp_path / "class", correct=1, mutants=mutants, hostile={})
+    out = tmp_path / "grades.csv"
+    cmd = [sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out), "--jobs", "1",
+           "--scheduler", "local"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while len(list((tmp_path / "grades").glob("*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    kept = {p.stem: p.read_text() for p in (tmp_path / "grades").glob("*.json")}
+    assert 2 <= len(kept) < len(expected)
+    assert set(read_csv(out)) == set(kept)
+
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(kept)} already graded from unchanged files" in again.stderr
+    check_cells(read_csv(out), expected)
+    for student, text in kept.items():
+        assert (tmp_path / "grades" / f"{student}.json").read_text() == text
