@@ -159,7 +159,7 @@ def grade_student(student, files, settings, torch_store=None, kit=None, source=N
         # the files are graded from a private copy: the student's folder is never read again (it
         # may change meanwhile, or not exist at all on a Dask worker)
         with tempfile.TemporaryDirectory(prefix="grader-submission-") as copy:
-            submission = pathlib.Path(copy) / student
+            submission = pathlib.Path(copy) / "submission"  # not the student's name: any text, from the client
             submission.mkdir()
             for name, data in files.items():
                 if name in STUDENT_FILES:
