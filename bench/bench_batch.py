@@ -5,6 +5,10 @@ exits), graded by `python -m grader batch`, then the same submissions as noteboo
     .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
     .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 2,4 --dask
 
+`--breakdown` first prints, per test id, what one child costs with no cases (starting it: the
+interpreter, the copies, the confinement) against all its cases, on the answer key: the share of
+a submission's time that a faster launch can save.
+
 `--jobs-list` grades the class once per --jobs setting, `--dask` once more per setting on a Dask
 LocalCluster (`--scheduler local`, that many worker processes); each run prints submissions per
 second and its ratio to the first run (the default local batch), and says whether every run gave
@@ -54,6 +58,26 @@ def make_submissions(root, n):
         else:
             copy_solutions(root / name)
     return plan
+
+
+def child_breakdown(repeats=3):
+    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs."""
+    from grader import check
+    from grader.sandbox import run_cases
+    from grader.spec import TEST_IDS
+    from tests.classroom import SOLUTIONS
+
+    rows = {}
+    for test_id in TEST_IDS:
+        cases = [c for c, _ in check.build_cases(test_id)]
+        times = {"none": [], "all": []}
+        for _ in range(repeats):
+            for what, chosen in (("none", []), ("all", cases)):
+                started = time.perf_counter()
+                run_cases(test_id, chosen, SOLUTIONS)
+                times[what].append(time.perf_counter() - started)
+        rows[test_id] = (1000 * min(times["none"]), 1000 * min(times["all"]))
+    return rows
 
 
 def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
@@ -161,7 +185,16 @@ def main():
     parser.add_argument("--jobs", type=int, help="batch --jobs (default: batch's own, then twice the cores)")
     parser.add_argument("--jobs-list", help="comma-separated --jobs settings to compare (after batch's default)")
     parser.add_argument("--dask", action="store_true", help="also grade on a Dask LocalCluster per --jobs setting")
+    parser.add_argument("--breakdown", action="store_true", help="first, one child's start-up against its cases")
     args = parser.parse_args()
+
+    if args.breakdown:
+        rows = child_breakdown()
+        for test_id, (none, full) in rows.items():
+            print(f"child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
+        start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
+        print(f"children of one submission: {total:.0f} ms, of which {start:.0f} ms ({100 * start / total:.0f}%) "
+              "is starting them (one after another)")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
