@@ -3,6 +3,16 @@ exits), graded by `python -m grader batch`, then the same submissions as noteboo
 `nbgrader autograde` in the kit's nbgrader course, side by side in one run.
 
     .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
+    .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 2,4 --dask
+
+`--breakdown` first prints, per test id, what one child costs with no cases (starting it: the
+interpreter, the copies, the confinement) against all its cases, on the answer key: the share of
+a submission's time that a faster launch can save.
+
+`--jobs-list` grades the class once per --jobs setting, `--dask` once more per setting on a Dask
+LocalCluster (`--scheduler local`, that many worker processes); each run prints submissions per
+second and its ratio to the first run (the default local batch), and says whether every run gave
+the same gradebook.
 
 Prints wall and CPU times, the time per submission and the ratios (CPU time is what the work
 costs whatever else the shared machine runs). The nbgrader course is the kit's own
@@ -28,10 +38,15 @@ from tests.classroom import HOSTILE, MUTANTS, copy_solutions, mutate  # noqa: E4
 
 
 def make_submissions(root, n):
-    """n submissions: every hostile one, each mutant twice, the rest correct. {name: (file, old, new) or None}."""
-    plan = {f"hostile_{k}": v[:3] for k, v in HOSTILE.items()}
-    for rep in (1, 2):
-        plan.update({f"bug{rep}_{k}": v[:3] for k, v in MUTANTS.items()})
+    """n submissions: per 46 of them every hostile one once and each mutant twice, the rest correct.
+    {name: (file, old, new) or None}."""
+    reps = max(1, n // 46)
+    plan = {}
+    for r in range(reps):
+        tag = f"{r}_" if reps > 1 else ""
+        plan.update({f"hostile_{tag}{k}": v[:3] for k, v in HOSTILE.items()})
+        for rep in (1, 2):
+            plan.update({f"bug{rep}_{tag}{k}": v[:3] for k, v in MUTANTS.items()})
     i = 0
     while len(plan) < n:
         plan[f"correct_{i:02d}"] = None
@@ -45,10 +60,32 @@ def make_submissions(root, n):
     return plan
 
 
-def run_batch(class_dir, out, jobs, hidden_seed):
+def child_breakdown(repeats=3):
+    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs."""
+    from grader import check
+    from grader.sandbox import run_cases
+    from grader.spec import TEST_IDS
+    from tests.classroom import SOLUTIONS
+
+    rows = {}
+    for test_id in TEST_IDS:
+        cases = [c for c, _ in check.build_cases(test_id)]
+        times = {"none": [], "all": []}
+        for _ in range(repeats):
+            for what, chosen in (("none", []), ("all", cases)):
+                started = time.perf_counter()
+                run_cases(test_id, chosen, SOLUTIONS)
+                times[what].append(time.perf_counter() - started)
+        rows[test_id] = (1000 * min(times["none"]), 1000 * min(times["all"]))
+    return rows
+
+
+def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
     cmd = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
+    if scheduler:
+        cmd += ["--scheduler", scheduler]
     if hidden_seed is not None:
         cmd += ["--hidden-seed", str(hidden_seed)]
     with Clock() as clock:
@@ -146,7 +183,18 @@ def main():
     parser.add_argument("--students", type=int, default=46)
     parser.add_argument("--nbgrader", type=int, help="grade only N submissions with nbgrader, spread over the class (default: all; 0: none)")
     parser.add_argument("--jobs", type=int, help="batch --jobs (default: batch's own, then twice the cores)")
+    parser.add_argument("--jobs-list", help="comma-separated --jobs settings to compare (after batch's default)")
+    parser.add_argument("--dask", action="store_true", help="also grade on a Dask LocalCluster per --jobs setting")
+    parser.add_argument("--breakdown", action="store_true", help="first, one child's start-up against its cases")
     args = parser.parse_args()
+
+    if args.breakdown:
+        rows = child_breakdown()
+        for test_id, (none, full) in rows.items():
+            print(f"child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
+        start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
+        print(f"children of one submission: {total:.0f} ms, of which {start:.0f} ms ({100 * start / total:.0f}%) "
+              "is starting them (one after another)")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
@@ -157,17 +205,28 @@ def main():
         else:
             seed = None
         # the same hidden cases as the course's, so that both grade the same work
-        runs = [args.jobs] if args.jobs else [None, 2 * (os.cpu_count() or 1)]
-        t_batch = batch_label = None
-        for jobs in runs:
-            out = work / f"out-{jobs}" / "grades.csv"
-            clock, rows = run_batch(work / "class", out, jobs, seed)
+        if args.jobs_list:
+            runs = [None] + [int(j) for j in args.jobs_list.split(",")]
+        else:
+            runs = [args.jobs] if args.jobs else [None, 2 * (os.cpu_count() or 1)]
+        modes = [(jobs, None) for jobs in runs] + ([(jobs, "local") for jobs in runs] if args.dask else [])
+        t_batch = batch_label = first_rate = first_rows = None
+        same = []
+        for jobs, scheduler in modes:
+            out = work / f"out-{jobs}-{scheduler}" / "grades.csv"
+            clock, rows = run_batch(work / "class", out, jobs, seed, scheduler)
             assert len(rows) == len(plan), "every submission has a row"
-            label = f"--jobs {jobs}" if jobs else "default --jobs"
+            label = (f"--jobs {jobs}" if jobs else "default --jobs") + (" --scheduler local" if scheduler else "")
+            rate = len(rows) / clock.wall
+            first_rate = first_rate or rate
+            first_rows = first_rows or rows
+            same.append(rows == first_rows)
             print(f"batch ({label}): {len(rows)} submissions in {clock.wall:6.1f} s wall, {clock.cpu:6.1f} s CPU "
-                  f"({clock.wall / len(rows):.2f} s each)  [goal: <= 60 s]  on {os.cpu_count()} cores"
+                  f"({clock.wall / len(rows):.2f} s each, {rate:.2f} submissions/s, {rate / first_rate:.2f}x the "
+                  f"first run)" + ("  [goal: <= 60 s]" if len(rows) <= 46 else "") + f"  on {os.cpu_count()} cores"
                   + (f", hidden seed {seed}" if seed else ""))
             t_batch, batch_label = (t_batch, batch_label) if t_batch else (clock, label)
+        print(f"gradebooks: {sum(same)}/{len(same)} runs give the first run's grades, cell for cell")
         if course is None:
             return
         names = list(plan)

@@ -10,21 +10,26 @@ so a hostile submission costs its own limits and nothing more. Nothing is lost o
 A re-run skips students whose files and settings are unchanged since their JSON was written
 (unless --force), so an interrupted run resumes where it stopped. `--shard i/n` grades a
 deterministic part of the class; `python -m grader merge` combines the shards' results.
+`--scheduler ADDRESS` (or `local`) grades the students on Dask workers instead (grader/batch_dask.py);
+either way every student goes through `grade_student`, and only this process writes results.
 """
 import concurrent.futures
+import contextlib
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import json
 import os
 import pathlib
 import sys
+import tempfile
 import time
 
 from grader import config
 from grader.reports import write_atomic
-from grader.sandbox import STUDENT_FILES
+from grader.sandbox import KIT_ROOT, STUDENT_FILES
 from grader.spec import TEST_IDS
 
 RESULT_VERSION = 1
@@ -64,13 +69,28 @@ def in_shard(name, shard):
 # ---------------------------------------------------------------------------------------------
 # what a stored result must match to be reused
 
-def files_hash(student_dir):
-    """A hash of the student's graded files (names and contents): the same files give the same hash."""
-    h = hashlib.sha256()
+def read_submission(student_dir):
+    """The student's graded files as {name: bytes}, read once here: graders (local threads or Dask
+    workers) get these bytes, never the student's folder."""
+    files = {}
     for name in STUDENT_FILES:
         path = pathlib.Path(student_dir) / name
+        if path.is_file():
+            files[name] = path.read_bytes()
+    return files
+
+
+def files_hash(student_dir):
+    """A hash of the student's graded files (names and contents): the same files give the same hash."""
+    return hash_files(read_submission(student_dir))
+
+
+def hash_files(files):
+    """files_hash of files already read ({name: bytes})."""
+    h = hashlib.sha256()
+    for name in STUDENT_FILES:
         h.update(name.encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        h.update(files.get(name, b"<missing>"))
         h.update(b"\0")
     return h.hexdigest()
 
@@ -105,24 +125,58 @@ def load_results(results_dir):
 
 
 # ---------------------------------------------------------------------------------------------
-# grading one student: never raises
+# grading one student: never raises (but for a grader that is not this kit's)
 
-def grade_student(student_dir, settings, torch_store=None):
-    """The stored-result dict for one student: their report, or the error that stopped the grader."""
+class KitMismatch(Exception):
+    """A grader (a Dask worker) whose kit is not the one the client runs: its grades could differ."""
+
+
+@functools.lru_cache(maxsize=1)
+def kit_version():
+    """A hash of the grading code (grader/ and micrograd_ref/: sources, data, templates): two
+    machines with the same hash grade alike."""
+    h = hashlib.sha256()
+    for package in (KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"):
+        for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                           and p.suffix != ".pyc"):
+            h.update(path.relative_to(KIT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def grade_student(student, files, settings, torch_store=None, kit=None, source=None):
+    """The stored-result dict for one student from their files ({name: bytes}, see read_submission):
+    their report, or the error that stopped the grader. `kit`: the client's kit_version, checked
+    here (raises KitMismatch when it differs); `source`: where the files came from, for the report."""
     from grader import check
 
-    student_dir = pathlib.Path(student_dir)
+    if kit is not None and kit != kit_version():
+        raise KitMismatch(f"this grader runs kit {kit_version()} ({KIT_ROOT}), the client runs kit {kit}: "
+                          "install the client's commit of the kit on every worker")
     started = time.monotonic()
-    result = {"version": RESULT_VERSION, "student": student_dir.name, "files": files_hash(student_dir),
+    result = {"version": RESULT_VERSION, "student": student, "files": hash_files(files),
               "settings": settings_hash(settings), "report": None, "error": None}
     try:
-        report = check.grade(student_dir, settings=settings, live_torch=False if torch_store else None,
-                             torch_store=torch_store)
-        result["report"] = report.to_dict()
+        # the files are graded from a private copy: the student's folder is never read again (it
+        # may change meanwhile, or not exist at all on a Dask worker)
+        with tempfile.TemporaryDirectory(prefix="grader-submission-") as copy:
+            submission = pathlib.Path(copy) / "submission"  # not the student's name: any text, from the client
+            submission.mkdir()
+            for name, data in files.items():
+                if name in STUDENT_FILES:
+                    (submission / name).write_bytes(data)
+            report = check.grade(submission, settings=settings, live_torch=False if torch_store else None,
+                                 torch_store=torch_store)
+        result["report"] = dataclasses.replace(report, submission=source or student).to_dict()
     except Exception as exc:  # a submission that breaks the grader itself is one error row, not a crash
         result["error"] = f"{type(exc).__name__}: {exc}"
     result["elapsed"] = round(time.monotonic() - started, 3)
     return result
+
+
+def error_result(student, files, settings, error):
+    """The stored-result dict of a student the grader could not grade (`error` says why)."""
+    return {"version": RESULT_VERSION, "student": student, "files": hash_files(files),
+            "settings": settings_hash(settings), "report": None, "error": error, "elapsed": 0.0}
 
 
 def hidden_torch_store(settings):
@@ -201,10 +255,13 @@ def per_student_jobs(workers, cores=None):
     return max(1, cores // max(1, workers))
 
 
-def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, shard=None, progress=None):
+def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, shard=None, progress=None,
+                scheduler=None):
     """Grade every student folder in `class_dir`; write the CSV, the JSON results and the analytics.
 
     Returns (results, graded_now). `progress(result)` is called as each student finishes.
+    `scheduler`: grade on the Dask cluster at this address ("local": a LocalCluster of `workers`
+    processes) instead of `workers` threads here; the results are written here either way.
     """
     settings = settings or config.Settings()
     out_csv = pathlib.Path(out_csv)
@@ -212,16 +269,26 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     results_dir.mkdir(parents=True, exist_ok=True)
     students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
     work = plan(students, results_dir, settings, force)
-    workers = workers or os.cpu_count() or 1
-    settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
-    store = hidden_torch_store(settings) if work.todo else None
-    done = {r["student"]: r for r in work.reused}
+    with contextlib.ExitStack() as stack:
+        client = None
+        if scheduler is not None and work.todo:
+            from grader import batch_dask
+
+            # connected before anything is written: a scheduler that cannot be reached changes nothing
+            client = stack.enter_context(batch_dask.connect(scheduler, workers))
+        store = hidden_torch_store(settings) if work.todo else None
+        finished = (batch_dask.grade_on_dask(client, work.todo, settings, store) if client
+                    else grade_here(work.todo, settings, store, workers))
+        return _collect(finished, students, work.reused, out_csv, progress)
+
+
+def _collect(finished, students, reused, out_csv, progress):
+    """Write each result from `finished` as it comes, then the CSV and analytics: (results, graded)."""
+    results_dir = results_dir_for(out_csv)
+    done = {r["student"]: r for r in reused}
     graded = []
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = [pool.submit(grade_student, s, settings, store) for s in work.todo]
-        for future in concurrent.futures.as_completed(futures):
-            result = future.result()
+        for result in finished:
             write_atomic(results_dir / f"{result['student']}.json", json.dumps(result, indent=1) + "\n")
             done[result["student"]] = result
             graded.append(result)
@@ -229,10 +296,28 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
                 progress(result)
     finally:
         # an interrupted run keeps every finished student: their JSON is written, and so is the CSV
-        pool.shutdown(wait=False, cancel_futures=True)
+        finished.close()
         results = [done[s.name] for s in students if s.name in done]
         write_outputs(out_csv, results)
     return results, graded
+
+
+def grade_here(students, settings, store, workers=None):
+    """Yield the result dict of each student folder in `students` as it finishes, graded by
+    `workers` threads in this process (each student's children are sandboxed processes)."""
+    workers = workers or os.cpu_count() or 1
+    settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
+
+    def grade_folder(student):
+        return grade_student(student.name, read_submission(student), settings, store, source=str(student))
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(grade_folder, s) for s in students]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def merge(out_csv, sources):
@@ -276,6 +361,8 @@ def add_arguments(parser):
                         "CSV files (or result folders) into --out")
     parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
     parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on Dask workers: the scheduler's address "
+                        "(tcp://host:8786), or `local` for a cluster of --jobs worker processes on this machine")
 
 
 def run(args):
@@ -295,6 +382,16 @@ def run(args):
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    dask_errors = ()  # what a run on Dask can fail with before grading anyone: a usage error
+    if args.scheduler:
+        from grader import batch_dask
+
+        dask_errors = (batch_dask.DaskUnavailable,)
+        try:
+            batch_dask.require_distributed()
+        except batch_dask.DaskUnavailable as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     class_dir = pathlib.Path(args.class_dir)
     if not class_dir.is_dir():
         print(f"error: {class_dir} is not a folder", file=sys.stderr)
@@ -308,15 +405,19 @@ def run(args):
         return 2
     work = plan(students, results_dir, settings, args.force)
     print(f"{len(students)} students: {len(work.reused)} already graded from unchanged files, "
-          f"{len(work.todo)} to grade", file=sys.stderr)
+          f"{len(work.todo)} to grade" + (f" on Dask ({args.scheduler})" if args.scheduler else ""), file=sys.stderr)
     started = time.monotonic()
     try:
         with _Progress(len(work.todo)) as on_result:
-            results, graded = grade_class(class_dir, out, settings, args.jobs, args.force, shard, on_result)
+            results, graded = grade_class(class_dir, out, settings, args.jobs, args.force, shard, on_result,
+                                          scheduler=args.scheduler)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished students are kept in {results_dir}/ and {out}; "
               "run the same command again to grade the rest", file=sys.stderr)
         return 130
+    except dask_errors as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     errors = [r["student"] for r in results if r["report"] is None]
     print(f"graded {len(graded)} in {time.monotonic() - started:.1f} s; wrote {out}, {results_dir}/ and "
           f"{out.with_suffix('.html')}", file=sys.stderr)
