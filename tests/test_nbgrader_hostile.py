@@ -35,7 +35,8 @@ KIT_PARTS = ("grader", "micrograd_ref", "solutions", "pyproject.toml", "grader.t
 CLASSMATES = ("z_classmate", "z_classmate2")
 HIDDEN_SEED = 1234
 EXP_PUBLIC = sorted({c["a"] for c in cases.build("engine.exp")})
-BROKEN_METADATA = ("m1_grade_id_int", "m2_nbgrader_meta_str", "m3_source_ints", "m4_grade_id_list")
+BROKEN_METADATA = ("m1_grade_id_int", "m2_nbgrader_meta_str", "m3_source_ints", "m4_grade_id_list",
+                   "u1_answer_as_grade", "u2_new_grade_cell", "u4_renamed_test")
 
 
 # --- nbgrader's test-cell rules (fast) -------------------------------------------------------
@@ -238,6 +239,34 @@ def _leaking(nb):
     return data
 
 
+def _unfilled(release):
+    """Blank submissions with grade cells that no test cell's check fills (nbgrader: no output, full marks)."""
+    def copy():
+        return json.loads(json.dumps(release))
+
+    def cell(data, gid):
+        return next(c for c in data["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == gid)
+
+    out = {}
+    data = copy()
+    cell(data, "answer_engine_Value")["metadata"]["nbgrader"].update(grade=True, points=50)
+    out["u1_answer_as_grade"] = data
+    data = copy()
+    data["cells"].append(nbformat.v4.new_code_cell("1", metadata={"nbgrader": {
+        "grade": True, "grade_id": "bonus", "locked": True, "points": 50, "schema_version": 3,
+        "solution": False, "task": False}}))
+    out["u2_new_grade_cell"] = data
+    data = copy()
+    test = cell(data, "engine_add")
+    test["cell_type"] = "markdown"
+    del test["outputs"], test["execution_count"]
+    out["u3_test_as_markdown"] = data
+    data = copy()
+    cell(data, "engine_mul")["metadata"]["nbgrader"]["grade_id"] = "engine_mul_2"
+    out["u4_renamed_test"] = data
+    return out
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """One `nbgrader autograde` run over every attacker, then the classmates: what it left behind."""
@@ -278,6 +307,7 @@ def graded(tmp_path_factory):
         submissions[student] = data
     submissions.update(_pathological(key))
     submissions["l1_leak"] = _leaking(key)
+    submissions.update(_unfilled(release))
     for student, data in submissions.items():
         folder = course / "submitted" / student / "micrograd"
         folder.mkdir(parents=True)
@@ -405,3 +435,11 @@ def test_feedback_shows_no_hidden_value_the_submission_prints_or_raises(graded):
         for value in [case["a"]] + [v for v in want.values() if isinstance(v, float)]:
             for shown in {repr(value), f"{value:g}", f"{value:.6g}", f"{value:.4f}"}:
                 assert shown not in html, (case, shown)
+
+
+@pytest.mark.slow
+def test_a_grade_cell_nothing_fills_earns_nothing(graded):
+    """Nothing runs the notebook, so no grade cell has output unless the course writes it: none earns points."""
+    for student in ("u1_answer_as_grade", "u2_new_grade_cell", "u3_test_as_markdown", "u4_renamed_test"):
+        assert not any(graded["scores"].get(student, {}).values()), student
+    assert set(graded["scores"]["u3_test_as_markdown"]) == set(graded["scores"]["z_classmate"])
