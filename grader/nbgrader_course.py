@@ -276,8 +276,9 @@ c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # a deleted test cell comes back (nbgrader's own repair) and is scored like the others
 c.OverwriteCells.add_missing_cells = True
 
-# a character UTF-8 cannot encode would fail the notebook's whole grade when nbgrader writes it
-c.Autograde.sanitize_preprocessors = ["grader.nbgrader_scores.EncodableText",
+# only what was submitted as files (nbgrader follows links); no character that UTF-8 cannot encode,
+# which would fail the notebook's whole grade when nbgrader writes it
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_scores.SubmittedFiles", "grader.nbgrader_scores.EncodableText",
                                       *Autograde.class_traits()["sanitize_preprocessors"].default()]
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 # the submission is graded by the kit's grader, not run in a kernel with the grader's rights

@@ -15,10 +15,14 @@ takes nbgrader's Execute out of the autograde pipeline and puts MicrogradScores 
 Only code the course expects counts: answer cells by their grade_id (a deleted one is graded as
 released, i.e. not written), given code from the course's layout. Cells a student adds are not
 graded, the same rule as the check inside the notebook. A submission that makes the grader itself
-fail costs the part whose grading failed, never the whole notebook; EncodableText, first among
-nbgrader's sanitizing steps, keeps a character UTF-8 cannot encode from failing the whole notebook.
+fail costs the part whose grading failed, never the whole notebook. Two steps go first among
+nbgrader's sanitizing steps: SubmittedFiles grades only what was submitted as files (no links),
+and EncodableText keeps a character UTF-8 cannot encode from failing the whole notebook.
 """
 import math
+import os
+import pathlib
+import shutil
 
 from nbformat import v4
 from nbgrader.api import Gradebook, MissingEntry
@@ -116,6 +120,40 @@ class MicrogradScores(NbGraderPreprocessor):
                     else:
                         sources[gid] = by_id[gid].source
         return sources
+
+
+class SubmittedFiles(NbGraderPreprocessor):
+    """Grade only what the student submitted as files: no notebook reached through a link, no copy of a link's target.
+
+    nbgrader reads the submitted notebook and copies the folder's other files into autograded/
+    (and from there into the student's feedback) following links, with the grader's rights: a link
+    to the answer key would be graded as the student's notebook, and one to the course config would
+    hand its hidden seed back in the feedback. The first of the sanitizing steps refuses the former
+    and takes the copies of the latter out of autograded/.
+    """
+
+    def preprocess(self, nb, resources):
+        """Raise if the notebook or its folders are links; remove from autograded/ what links became."""
+        folder = pathlib.Path(resources["metadata"]["path"])
+        notebook = folder / f"{resources['nbgrader']['notebook']}.ipynb"
+        for path in (notebook, folder, folder.parent):
+            if path.is_symlink():
+                raise ValueError(f"{path} is a link, not what the student submitted: this notebook is not graded")
+        converter = getattr(self.parent, "parent", None)
+        if not hasattr(converter, "_format_dest"):
+            raise RuntimeError("SubmittedFiles needs nbgrader's Autograde converter (nbgrader 0.9)")
+        dest = pathlib.Path(converter._format_dest(resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]))
+        for root, dirs, files in os.walk(folder):
+            for name in dirs + files:
+                path = pathlib.Path(root, name)
+                if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                    copy = dest / path.relative_to(folder)
+                    self.log.warning("%s is not a plain file or folder: left out of the autograded copy", path)
+                    if copy.is_dir() and not copy.is_symlink():
+                        shutil.rmtree(copy)
+                    elif copy.exists() or copy.is_symlink():
+                        copy.unlink()
+        return nb, resources
 
 
 class EncodableText(NbGraderPreprocessor):

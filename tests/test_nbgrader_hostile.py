@@ -37,6 +37,7 @@ HIDDEN_SEED = 1234
 EXP_PUBLIC = sorted({c["a"] for c in cases.build("engine.exp")})
 BROKEN_METADATA = ("m1_grade_id_int", "m2_nbgrader_meta_str", "m3_source_ints", "m4_grade_id_list",
                    "u1_answer_as_grade", "u2_new_grade_cell", "u4_renamed_test")
+LINKED = ("s2_linked_notebook", "s3_linked_folder")
 
 
 # --- nbgrader's test-cell rules (fast) -------------------------------------------------------
@@ -312,6 +313,19 @@ def graded(tmp_path_factory):
         folder = course / "submitted" / student / "micrograd"
         folder.mkdir(parents=True)
         (folder / "micrograd.ipynb").write_text(json.dumps(data), encoding="utf-8")
+    # links, as an unpacked archive can hold them: to the course config and the answer key beside a
+    # correct notebook, the notebook itself to the answer key, the whole folder to the instructor's
+    links = course / "submitted" / "s1_links" / "micrograd"
+    links.mkdir(parents=True)
+    (links / "micrograd.ipynb").write_text(json.dumps(key), encoding="utf-8")
+    (links / "seed.txt").symlink_to(course / "nbgrader_config.py")
+    (links / "key.txt").symlink_to("../../../source/micrograd/micrograd.ipynb")
+    linked = course / "submitted" / "s2_linked_notebook" / "micrograd"
+    linked.mkdir(parents=True)
+    (linked / "micrograd.ipynb").symlink_to(course / "source/micrograd/micrograd.ipynb")
+    (course / "submitted" / "s3_linked_folder").mkdir()
+    (course / "submitted" / "s3_linked_folder" / "micrograd").symlink_to(course / "source/micrograd")
+    submissions.update({name: None for name in ("s1_links", "s2_linked_notebook", "s3_linked_folder")})
 
     watched = [kit, course / "nbgrader_config.py", course / "source", course / "release", course / "submitted"]
     before = _tree_hashes(*watched)
@@ -413,9 +427,11 @@ def test_broken_metadata_fails_alone_with_nbgraders_message(graded):
     for student in BROKEN_METADATA:
         assert f"There was an error processing assignment 'micrograd' for student '{student}'" in log
         assert all(score is None for score in graded["scores"].get(student, {}).values())
-    assert "nbgrader_scores.py" not in log  # nbgrader's own checks refuse them, not a crash of the course's step
+    # nbgrader's own checks refuse them, not a crash of the course's steps (whose one refusal is of links)
+    for block in log.split("There was an error processing assignment: ")[1:]:
+        assert "nbgrader_scores.py" not in block or "is a link, not what the student submitted" in block, block
     for student in graded["scores"]:
-        if student not in BROKEN_METADATA:
+        if student not in BROKEN_METADATA + LINKED:
             assert f"for student '{student}'" not in log, student
 
 
@@ -443,3 +459,27 @@ def test_a_grade_cell_nothing_fills_earns_nothing(graded):
     for student in ("u1_answer_as_grade", "u2_new_grade_cell", "u3_test_as_markdown", "u4_renamed_test"):
         assert not any(graded["scores"].get(student, {}).values()), student
     assert set(graded["scores"]["u3_test_as_markdown"]) == set(graded["scores"]["z_classmate"])
+
+
+@pytest.mark.slow
+def test_a_notebook_reached_through_a_link_is_not_graded(graded):
+    for student in LINKED:
+        assert f"There was an error processing assignment 'micrograd' for student '{student}'" in graded["log"]
+        assert not any(graded["scores"].get(student, {}).values()), student
+    assert "is a link, not what the student submitted" in graded["log"]
+
+
+@pytest.mark.slow
+def test_files_submitted_as_links_reach_neither_autograded_nor_feedback(graded):
+    course = graded["course"]
+    assert graded["scores"]["s1_links"] == graded["scores"]["z_classmate"]  # the notebook beside them is graded
+    done = course_lib.nbgrader(course, "generate_feedback", "micrograd", "--student", "s1_links",
+                               check=False, capture=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for folder in (course / "autograded/s1_links", course / "feedback/s1_links"):
+        names = sorted(p.name for p in folder.rglob("*"))
+        assert "seed.txt" not in names and "key.txt" not in names, names
+        for path in folder.rglob("*"):
+            if path.is_file():
+                text = path.read_text(errors="replace")
+                assert "hidden_seed" not in text, path
