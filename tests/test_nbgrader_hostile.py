@@ -483,3 +483,19 @@ def test_files_submitted_as_links_reach_neither_autograded_nor_feedback(graded):
             if path.is_file():
                 text = path.read_text(errors="replace")
                 assert "hidden_seed" not in text, path
+
+
+@pytest.mark.slow
+def test_every_test_cell_written_holds_a_score_nbgrader_takes_as_is(graded):
+    """In every autograded notebook: stdout and one number from 0 to the cell's points, nothing else."""
+    notebooks = sorted((graded["course"] / "autograded").glob("*/micrograd/micrograd.ipynb"))
+    assert len(notebooks) >= len(CLASSMATES) + 4
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in _full()]
+        assert tests, path
+        for cell in tests:
+            kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+            assert kinds == [("stream", "stdout"), ("execute_result", None)], (path, kinds)
+            score = float(cell.outputs[1].data["text/plain"])
+            assert 0.0 <= score <= float(cell.metadata.nbgrader.points), (path, score)
