@@ -68,6 +68,9 @@ class MicrogradScores(NbGraderPreprocessor):
 
         All tests are graded at once; if the grader fails on the submission (a source it cannot
         handle), each part is graded on its own, so that the failure costs only the part it is in.
+        When no part can be graded, the failure is the grader's (a protection missing, a broken
+        install), not the submission's: it is raised, so nbgrader reports it for this student
+        instead of recording zeros.
         """
         sources = self.sources(nb, resources)
         settings = config.load(self.settings_file or None)
@@ -78,13 +81,17 @@ class MicrogradScores(NbGraderPreprocessor):
         except Exception as exc:
             self.log.warning("The micrograd grader failed on %s's submission (%s); grading each part on its own",
                              student, _brief(exc))
-        results = {}
+        results, failed = {}, None
         for group in self.by_part(grade_ids):
             try:
                 results.update(self._grade(sources, group, settings))
             except Exception as exc:
                 self.log.warning("The micrograd grader failed on %s's %s (%s); these test cells score 0",
                                  student, ", ".join(group), _brief(exc))
+                failed = exc
+        if not results and failed is not None:
+            raise RuntimeError(f"the micrograd grader could not grade any part of {student}'s submission "
+                               f"({_brief(failed)}); nothing was recorded for it") from None
         return results
 
     def _grade(self, sources, grade_ids, settings):
@@ -104,21 +111,23 @@ class MicrogradScores(NbGraderPreprocessor):
         """{grade_id: source} of the layout's answer cells, as submitted (as released when missing)."""
         info = resources["nbgrader"]
         by_id = {_grade_id(cell): cell for cell in nb.cells if cell.get("cell_type") == "code"}
-        sources = {}
-        with Gradebook(info["db_url"]) as gb:
-            for spec in self.layout["parts"].values():
-                for cell in spec["cells"]:
-                    gid = cell["grade_id"]
-                    if "source" in cell:
-                        continue
-                    if gid not in by_id:
-                        self.log.warning("Answer cell %s is missing from the submission: graded as released", gid)
-                        sources[gid] = _released(gb, gid, info)
-                    elif not isinstance(by_id[gid].get("source"), str):
-                        self.log.warning("Answer cell %s has no text as its source: graded as empty", gid)
-                        sources[gid] = ""
-                    else:
-                        sources[gid] = by_id[gid].source
+        sources, missing = {}, []
+        for spec in self.layout["parts"].values():
+            for cell in spec["cells"]:
+                gid = cell["grade_id"]
+                if "source" in cell:
+                    continue
+                if gid not in by_id:
+                    self.log.warning("Answer cell %s is missing from the submission: graded as released", gid)
+                    missing.append(gid)
+                elif not isinstance(by_id[gid].get("source"), str):
+                    self.log.warning("Answer cell %s has no text as its source: graded as empty", gid)
+                    sources[gid] = ""
+                else:
+                    sources[gid] = by_id[gid].source
+        if missing:
+            with Gradebook(info["db_url"]) as gb:
+                sources.update({gid: _released(gb, gid, info) for gid in missing})
         return sources
 
 

@@ -208,6 +208,10 @@ def _pathological(nb):
     data = copy()
     cell(data, "answer_train_train")["source"] = cell(data, "answer_train_train")["source"] + "\n\x00\x00\n"
     out["c4_null"] = data
+    # the answer cell deleted: graded as released
+    data = copy()
+    data["cells"] = [c for c in data["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "answer_engine_Value"]
+    out["c5_deleted_answer"] = data
     # metadata and sources of the wrong JSON types
     data = copy()
     cell(data, "answer_engine_Value")["metadata"]["nbgrader"]["grade_id"] = 12
@@ -414,6 +418,8 @@ def test_a_source_the_grader_cannot_parse_costs_only_its_part(graded):
     assert scores["c1_deep"] == _by_part(notebook, "engine")
     assert scores["c3_big"] == _by_part(notebook, "engine")
     assert scores["c4_null"] == _by_part(notebook, "train")
+    assert scores["c5_deleted_answer"] == _by_part(notebook, "engine")
+    assert "Answer cell answer_engine_Value is missing from the submission: graded as released" in graded["log"]
 
 
 @pytest.mark.slow
@@ -499,3 +505,56 @@ def test_every_test_cell_written_holds_a_score_nbgrader_takes_as_is(graded):
             assert kinds == [("stream", "stdout"), ("execute_result", None)], (path, kinds)
             score = float(cell.outputs[1].data["text/plain"])
             assert 0.0 <= score <= float(cell.metadata.nbgrader.points), (path, score)
+
+
+# --- a grader that fails (fast: the grader is replaced) ----------------------------------------
+
+LAYOUT = {"parts": {"engine": {"header": "", "cells": [{"grade_id": "answer_engine_Value", "names": ["Value"]}]},
+                    "nn": {"header": "", "cells": [{"grade_id": "answer_nn_Neuron", "names": ["Neuron"]}]}},
+          "tests": {"engine_add": {"id": "engine.add", "points": 2, "cell": "answer_engine_Value"},
+                    "nn_neuron": {"id": "nn.neuron", "points": 4, "cell": "answer_nn_Neuron"}}}
+
+
+def _notebook():
+    cells = [nbformat.v4.new_code_cell("class Value: pass", metadata={"nbgrader": {"grade_id": "answer_engine_Value"}}),
+             nbformat.v4.new_code_cell("class Neuron: pass", metadata={"nbgrader": {"grade_id": "answer_nn_Neuron"}})]
+    for gid, test in LAYOUT["tests"].items():
+        cells.append(nbformat.v4.new_code_cell(f"check({test['id']!r})", metadata={"nbgrader": {
+            "grade": True, "grade_id": gid, "locked": True, "points": test["points"], "schema_version": 3,
+            "solution": False, "task": False}}))
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+RESOURCES = {"nbgrader": {"student": "s", "notebook": "micrograd", "assignment": "micrograd", "db_url": "sqlite://"}}
+
+
+def _scores(nb):
+    return {c.metadata.nbgrader["grade_id"]: float(c.outputs[1].data["text/plain"]) for c in nb.cells
+            if c.metadata.nbgrader.get("grade")}
+
+
+def test_a_grader_failure_on_one_part_costs_only_that_part(monkeypatch, caplog):
+    import types
+
+    def grade_sources(sources, layout, grade_ids, settings, live_torch=None):
+        if "engine_add" in grade_ids:
+            raise RecursionError("too deep \x1b[2J\x1b[32mAll tests pass")
+        return types.SimpleNamespace(tests=[results.TestResult(id="nn.neuron", score=4.0, max_score=4.0, passed=1,
+                                                               total=1, status="passed", summary="")])
+
+    monkeypatch.setattr(nbgrader_scores.notebook_grading, "grade_sources", grade_sources)
+    step = nbgrader_scores.MicrogradScores(layout=LAYOUT)
+    with caplog.at_level("WARNING"):
+        nb, _ = step.preprocess(_notebook(), json.loads(json.dumps(RESOURCES)))
+    assert _scores(nb) == {"engine_add": 0.0, "nn_neuron": 4.0}
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RecursionError: too deep" in logged and "\x1b" not in logged
+
+
+def test_a_grader_that_grades_no_part_records_nothing(monkeypatch):
+    def grade_sources(*args, **kwargs):
+        raise RuntimeError("a protection is missing")
+
+    monkeypatch.setattr(nbgrader_scores.notebook_grading, "grade_sources", grade_sources)
+    with pytest.raises(RuntimeError, match="could not grade any part of s's submission"):
+        nbgrader_scores.MicrogradScores(layout=LAYOUT).preprocess(_notebook(), json.loads(json.dumps(RESOURCES)))
