@@ -61,7 +61,8 @@ class MicrogradScores(NbGraderPreprocessor):
         """The notebook's code cells whose grade_id is a test of the layout."""
         if not self.layout:
             raise ValueError("MicrogradScores has no layout: rebuild the course with `make nbgrader`")
-        return [cell for cell in nb.cells if cell.get("cell_type") == "code" and _grade_id(cell) in self.layout["tests"]]
+        return [cell for cell in nb.cells
+                if cell.get("cell_type") == "code" and _grade_id(cell) in self.layout["tests"]]
 
     def grade(self, nb, resources, grade_ids):
         """{test id: TestResult} for the test cells `grade_ids`; a test whose grading failed is left out.
@@ -132,7 +133,7 @@ class MicrogradScores(NbGraderPreprocessor):
 
 
 class SubmittedFiles(NbGraderPreprocessor):
-    """Grade only what the student submitted as files: no notebook reached through a link, no copy of a link's target.
+    """Grade only what was submitted as files: no notebook through a link, no copy of what a link points at.
 
     nbgrader reads the submitted notebook and copies the folder's other files into autograded/
     (and from there into the student's feedback) following links, with the grader's rights: a link
@@ -147,17 +148,20 @@ class SubmittedFiles(NbGraderPreprocessor):
         notebook = folder / f"{resources['nbgrader']['notebook']}.ipynb"
         for path in (notebook, folder, folder.parent):
             if path.is_symlink():
-                raise ValueError(f"{path} is a link, not what the student submitted: this notebook is not graded")
+                raise ValueError(f"{_printable(str(path))} is a link, not what the student submitted: "
+                                 "this notebook is not graded")
         converter = getattr(self.parent, "parent", None)
         if not hasattr(converter, "_format_dest"):
             raise RuntimeError("SubmittedFiles needs nbgrader's Autograde converter (nbgrader 0.9)")
-        dest = pathlib.Path(converter._format_dest(resources["nbgrader"]["assignment"], resources["nbgrader"]["student"]))
+        info = resources["nbgrader"]
+        dest = pathlib.Path(converter._format_dest(info["assignment"], info["student"]))
         for root, dirs, files in os.walk(folder):
             for name in dirs + files:
                 path = pathlib.Path(root, name)
                 if path.is_symlink() or not (path.is_dir() or path.is_file()):
                     copy = dest / path.relative_to(folder)
-                    self.log.warning("%s is not a plain file or folder: left out of the autograded copy", path)
+                    self.log.warning("%s is not a plain file or folder: left out of the autograded copy",
+                                     _printable(str(path)))
                     if copy.is_dir() and not copy.is_symlink():
                         shutil.rmtree(copy)
                     elif copy.exists() or copy.is_symlink():
@@ -226,8 +230,13 @@ def outputs(result, points, execution_count=None):
 
 def _brief(exc):
     """An exception in one short line for the log (its text may come from the submission)."""
-    text = "".join(ch if ch.isprintable() else " " for ch in " ".join(str(exc).split()))
+    text = _printable(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def _printable(text):
+    """`text` without terminal control characters (it reaches the grader's terminal through the log)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 
 
 def _grade_id(cell):

@@ -11,6 +11,7 @@ from the kit's spec (DEFAULT_POINTS), not from the code under test.
 The fast tests check the scores the course writes into test cells against nbgrader's own rules,
 read by nbgrader's own `determine_grade`.
 """
+import dataclasses
 import hashlib
 import json
 import math
@@ -22,7 +23,7 @@ import sys
 
 import nbformat
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from grader import cases, expect
 from grader import nbgrader_course as course_lib
@@ -58,6 +59,7 @@ def _result(score, max_score):
 scores = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
+@hypothesis_settings(deadline=None)  # no timing here: the machine is shared
 @given(score=scores, max_score=st.floats(0, 100), points=st.floats(0, 100))
 def test_a_test_cells_score_follows_nbgrader_rules(score, max_score, points):
     """Whatever the grader reports, nbgrader reads a number from 0 to the cell's points, never via stderr."""
@@ -88,12 +90,14 @@ def test_a_score_above_the_cells_points_is_cut_to_them():
 
 def test_a_character_utf8_cannot_encode_is_graded_as_written(tmp_path):
     """A lone surrogate in a comment reaches the grader's files as an escape, not as a crash."""
-    from grader import notebook_grading
+    from grader import config, notebook_grading
 
     layout = {"parts": {"engine": {"header": "", "cells": [{"grade_id": "answer_engine_Value", "names": ["Value"]}]}},
               "tests": {"engine_add": {"id": "engine.add", "points": 2, "cell": "answer_engine_Value"}}}
     source = "# caf\ud800\n" + (ROOT / "solutions" / "engine.py").read_text()
-    report = notebook_grading.grade_sources({"answer_engine_Value": source}, layout, ["engine_add"])
+    settings = config.Settings()
+    settings.limits = dataclasses.replace(settings.limits, wall=30.0)  # not about limits: room for a loaded machine
+    report = notebook_grading.grade_sources({"answer_engine_Value": source}, layout, ["engine_add"], settings)
     assert [(t.id, t.score) for t in report.tests] == [("engine.add", 2.0)]
 
 
@@ -210,7 +214,8 @@ def _pathological(nb):
     out["c4_null"] = data
     # the answer cell deleted: graded as released
     data = copy()
-    data["cells"] = [c for c in data["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "answer_engine_Value"]
+    data["cells"] = [c for c in data["cells"]
+                     if c["metadata"].get("nbgrader", {}).get("grade_id") != "answer_engine_Value"]
     out["c5_deleted_answer"] = data
     # metadata and sources of the wrong JSON types
     data = copy()
@@ -442,7 +447,8 @@ def test_broken_metadata_fails_alone_with_nbgraders_message(graded):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the text of a failing hidden case still carries what the student's code raised and printed")
+@pytest.mark.xfail(strict=True, reason="a failing hidden case's text still carries what the student's code "
+                                      "raised and printed")
 def test_feedback_shows_no_hidden_value_the_submission_prints_or_raises(graded):
     course = graded["course"]
     exp = graded["scores"]["l1_leak"]["engine_exp"]
