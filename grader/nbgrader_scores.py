@@ -1,4 +1,4 @@
-"""The autograde step that scores the micrograd test cells without running the submission in a kernel.
+"""The course's autograde steps: the micrograd test cells scored without running the submission in a kernel.
 
 In nbgrader the answer cells and the test cells share one kernel, so a submission can replace
 anything a test cell calls (the grader, builtins, torch, sys.modules) and make it report full
