@@ -1,7 +1,7 @@
 """The nbgrader course, built from the answer key: `python -m grader nbgrader` (`make nbgrader`).
 
     build/nbgrader/
-        nbgrader_config.py              course id, execution, and the scoring outside the kernel
+        nbgrader_config.py              course id, and scoring by the kit's grader (no kernel runs a submission)
         source/micrograd/micrograd.ipynb    the answer key as a notebook (instructors' version)
         source/micrograd/micrograd_check.py what the test cells call (no answers in it)
         release/micrograd/              made by `nbgrader generate_assignment micrograd`
@@ -34,7 +34,6 @@ COURSE_ID = "micrograd"
 DEFAULT_OUT = KIT_ROOT / "build" / "nbgrader"
 CHECK_MODULE = "micrograd_check"
 CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("not written yet")'
-EXECUTE_TIMEOUT = 120  # seconds per cell; a test cell's grading is limited far below this
 HINT_LINE = re.compile(r"\s*#\s*HINT:")
 SEED_LINE = re.compile(r"^c\.MicrogradScores\.hidden_seed = (\d+)$", re.M)
 
@@ -256,11 +255,11 @@ CONFIG_TEMPLATE = '''\
 """nbgrader settings of the micrograd course. Written by the micrograd kit (`make nbgrader`):
 change grader.toml or solutions/ in the kit and rebuild, rather than this file.
 
-Scores are computed outside the notebook's kernel. Before nbgrader runs a submission (Execute),
-StartMicrogradScores takes the answer cells' code from the notebook and starts grading it with the
-kit's grader, in child processes; after the run, MicrogradScores writes each test cell's output and
-score from that grade, replacing whatever the kernel produced there; SaveAutoGrades then records
-those scores. The hidden seed below adds hidden cases and stays here, on the instructor's side.
+Autograde runs no submitted code in a kernel: nbgrader's Execute is taken out of the pipeline and
+MicrogradScores takes its place. It grades the answer cells' code with the kit's grader, whose
+sandboxed child processes are the only place where student code runs, and writes each test cell's
+output and score from that grade; SaveAutoGrades then records those scores. The hidden seed below
+adds hidden cases and stays here, on the instructor's side.
 """
 import sys
 
@@ -269,20 +268,21 @@ if KIT not in sys.path:
     sys.path.insert(0, KIT)
 
 from nbgrader.converters.autograde import Autograde  # noqa: E402
-from nbgrader.preprocessors import Execute, SaveAutoGrades  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
 
 c = get_config()  # noqa: F821  (defined by the config loader)
 c.CourseDirectory.course_id = {course!r}
-c.Execute.timeout = {timeout}
-c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # a deleted test cell comes back (nbgrader's own repair) and is scored like the others
 c.OverwriteCells.add_missing_cells = True
 
+# only what was submitted as files (nbgrader follows links); no character that UTF-8 cannot encode,
+# which would fail the notebook's whole grade when nbgrader writes it
+c.Autograde.sanitize_preprocessors = ["grader.nbgrader_scores.SubmittedFiles", "grader.nbgrader_scores.EncodableText",
+                                      *Autograde.class_traits()["sanitize_preprocessors"].default()]
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-steps.insert(steps.index(SaveAutoGrades), "grader.nbgrader_scores.MicrogradScores")
-steps.insert(steps.index(Execute), "grader.nbgrader_scores.StartMicrogradScores")  # grading overlaps execution
-steps[steps.index(Execute)] = "grader.nbgrader_scores.ExecuteToTheEnd"  # a kernel killed by student code
+# the submission is graded by the kit's grader, not run in a kernel with the grader's rights
+steps[steps.index(Execute)] = "grader.nbgrader_scores.MicrogradScores"
 c.Autograde.autograde_preprocessors = steps
 c.MicrogradScores.settings_file = {settings_file!r}
 c.MicrogradScores.layout = {layout}
@@ -323,7 +323,7 @@ def write_course(course_dir, solutions_dir=KIT_ROOT / "solutions", settings_file
     settings_path = pathlib.Path(settings_file).resolve() if settings_file else (
         config.DEFAULT_FILE if config.DEFAULT_FILE.exists() else "")
     write_atomic(course_dir / "nbgrader_config.py", CONFIG_TEMPLATE.format(
-        kit=str(KIT_ROOT), course=COURSE_ID, timeout=EXECUTE_TIMEOUT, stub=CODE_STUB,
+        kit=str(KIT_ROOT), course=COURSE_ID, stub=CODE_STUB,
         settings_file=str(settings_path), layout=_pretty(layout), seed=hidden_seed(course_dir, settings)))
     return layout
 

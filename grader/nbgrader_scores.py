@@ -1,39 +1,41 @@
-"""Autograde steps that score the micrograd test cells outside the student's kernel.
+"""The course's autograde steps: the micrograd test cells scored without running the submission in a kernel.
 
 In nbgrader the answer cells and the test cells share one kernel, so a submission can replace
 anything a test cell calls (the grader, builtins, torch, sys.modules) and make it report full
-marks. These steps run in nbgrader's own process instead:
+marks; and that kernel runs with the rights of whoever grades, so an answer cell could also rewrite
+the kit's files or the course config and change every score after its own. The course therefore
+takes nbgrader's Execute out of the autograde pipeline and puts MicrogradScores in its place:
 
-- StartMicrogradScores, before Execute: takes the answer cells' code from the sanitized notebook
-  and starts grading it with the kit's grader (child processes with the standard library only),
-  in a thread, so that grading overlaps nbgrader's execution of the notebook;
-- MicrogradScores, before SaveAutoGrades: waits for that grade (or grades now, when the start step
-  is not in the pipeline) and replaces every test cell's output with the grader's feedback and
-  score. Whatever the kernel printed or returned in a test cell is discarded.
-
-ExecuteToTheEnd takes Execute's place, so that a kernel the student's code kills costs what the
-grader says it costs, not the whole submission.
+- it takes the answer cells' code from the sanitized notebook (given code from the course's
+  layout) and grades it with the kit's grader, whose child processes are the only place where
+  student code runs, confined by the kit's sandbox;
+- it writes every test cell's output from that grade: the feedback on stdout and the score as the
+  cell's result, a number from 0 to the cell's points, which SaveAutoGrades then records.
 
 Only code the course expects counts: answer cells by their grade_id (a deleted one is graded as
 released, i.e. not written), given code from the course's layout. Cells a student adds are not
-graded, the same rule as the check inside the notebook.
+graded, the same rule as the check inside the notebook. A submission that makes the grader itself
+fail costs the part whose grading failed, never the whole notebook. Two steps go first among
+nbgrader's sanitizing steps: SubmittedFiles grades only what was submitted as files (no links),
+and EncodableText keeps a character UTF-8 cannot encode from failing the whole notebook.
 """
-import concurrent.futures
-import copy
+import math
+import os
+import pathlib
+import shutil
 
-from nbclient.exceptions import DeadKernelError
 from nbformat import v4
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Integer, Unicode
 
 from grader import config, notebook_grading
 
-PENDING = "micrograd_scores"  # the key of the running grade in nbconvert's resources
+UNGRADED = "This test could not be graded (an error in the course's grader).\n"
 
 
 class MicrogradScores(NbGraderPreprocessor):
-    """Replace each micrograd test cell's output by the kit grader's feedback and score."""
+    """Score each micrograd test cell with the kit's grader, in Execute's place: nothing is run in a kernel."""
 
     layout = Dict(help="which cells make which student file, and the test cells (written by the course builder)"
                   ).tag(config=True)
@@ -46,89 +48,202 @@ class MicrogradScores(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         """Write every test cell's output from the grade of the submitted answer cells."""
-        pending = resources.pop(PENDING, None)
         tests = self.test_cells(nb)
         if not tests:
             return nb, resources
-        try:
-            report = pending.result() if pending is not None else self.grade(nb, resources)
-        except Exception:
-            self.log.exception("The micrograd grader failed on %s; its test cells score 0",
-                               resources["nbgrader"]["notebook"])
-            report = None
-        results = {t.id: t for t in report.tests} if report else {}
+        results = self.grade(nb, resources, [_grade_id(cell) for cell in tests])
         for cell in tests:
-            result = results.get(self.layout["tests"][cell.metadata.nbgrader["grade_id"]]["id"])
-            if result is None:
-                text, score = "This test could not be graded (an error in the course's grader).\n", 0.0
-            else:
-                text, score = notebook_grading.feedback(result, hidden=True), notebook_grading.capped(result)
-            cell.outputs = [
-                v4.new_output("stream", name="stdout", text=text),
-                v4.new_output("execute_result", data={"text/plain": repr(score)},
-                              execution_count=cell.get("execution_count")),
-            ]
+            result = results.get(self.layout["tests"][_grade_id(cell)]["id"])
+            cell.outputs = outputs(result, cell.metadata["nbgrader"].get("points"), cell.get("execution_count"))
         return nb, resources
 
     def test_cells(self, nb):
         """The notebook's code cells whose grade_id is a test of the layout."""
         if not self.layout:
             raise ValueError("MicrogradScores has no layout: rebuild the course with `make nbgrader`")
-        return [cell for cell in nb.cells if cell.cell_type == "code"
-                and cell.metadata.get("nbgrader", {}).get("grade_id") in self.layout["tests"]]
+        return [cell for cell in nb.cells
+                if cell.get("cell_type") == "code" and _grade_id(cell) in self.layout["tests"]]
 
-    def grade(self, nb, resources):
-        """The Report of the notebook's answer cells, graded now."""
-        info = resources["nbgrader"]
-        by_id = {cell.metadata.nbgrader["grade_id"]: cell for cell in nb.cells
-                 if cell.cell_type == "code" and "grade_id" in cell.metadata.get("nbgrader", {})}
-        sources = {}
-        with Gradebook(info["db_url"]) as gb:
-            for spec in self.layout["parts"].values():
-                for cell in spec["cells"]:
-                    gid = cell["grade_id"]
-                    if "source" in cell:
-                        continue
-                    if gid in by_id:
-                        sources[gid] = by_id[gid].source
-                    else:
-                        self.log.warning("Answer cell %s is missing from the submission: graded as released", gid)
-                        sources[gid] = _released(gb, gid, info)
+    def grade(self, nb, resources, grade_ids):
+        """{test id: TestResult} for the test cells `grade_ids`; a test whose grading failed is left out.
+
+        All tests are graded at once; if the grader fails on the submission (a source it cannot
+        handle), each part is graded on its own, so that the failure costs only the part it is in.
+        When no part can be graded, the failure is the grader's (a protection missing, a broken
+        install), not the submission's: it is raised, so nbgrader reports it for this student
+        instead of recording zeros.
+        """
+        sources = self.sources(nb, resources)
         settings = config.load(self.settings_file or None)
         settings.hidden_seed = self.hidden_seed
-        grade_ids = [cell.metadata.nbgrader["grade_id"] for cell in self.test_cells(nb)]
-        return notebook_grading.grade_sources(sources, self.layout, grade_ids, settings,
-                                              live_torch=True if self.live_torch else False)
+        student = resources["nbgrader"]["student"]
+        try:
+            return self._grade(sources, grade_ids, settings)
+        except Exception as exc:
+            self.log.warning("The micrograd grader failed on %s's submission (%s); grading each part on its own",
+                             student, _brief(exc))
+        results, failed = {}, None
+        for group in self.by_part(grade_ids):
+            try:
+                results.update(self._grade(sources, group, settings))
+            except Exception as exc:
+                self.log.warning("The micrograd grader failed on %s's %s (%s); these test cells score 0",
+                                 student, ", ".join(group), _brief(exc))
+                failed = exc
+        if not results and failed is not None:
+            raise RuntimeError(f"the micrograd grader could not grade any part of {student}'s submission "
+                               f"({_brief(failed)}); nothing was recorded for it") from None
+        return results
+
+    def _grade(self, sources, grade_ids, settings):
+        report = notebook_grading.grade_sources(sources, self.layout, grade_ids, settings,
+                                                live_torch=True if self.live_torch else False)
+        return {t.id: t for t in report.tests}
+
+    def by_part(self, grade_ids):
+        """`grade_ids` grouped by the part (student file) whose answer cell each test grades."""
+        part_of = {cell["grade_id"]: part for part, spec in self.layout["parts"].items() for cell in spec["cells"]}
+        groups = {}
+        for gid in grade_ids:
+            groups.setdefault(part_of.get(self.layout["tests"][gid].get("cell")), []).append(gid)
+        return list(groups.values())
+
+    def sources(self, nb, resources):
+        """{grade_id: source} of the layout's answer cells, as submitted (as released when missing)."""
+        info = resources["nbgrader"]
+        by_id = {_grade_id(cell): cell for cell in nb.cells if cell.get("cell_type") == "code"}
+        sources, missing = {}, []
+        for spec in self.layout["parts"].values():
+            for cell in spec["cells"]:
+                gid = cell["grade_id"]
+                if "source" in cell:
+                    continue
+                if gid not in by_id:
+                    self.log.warning("Answer cell %s is missing from the submission: graded as released", gid)
+                    missing.append(gid)
+                elif not isinstance(by_id[gid].get("source"), str):
+                    self.log.warning("Answer cell %s has no text as its source: graded as empty", gid)
+                    sources[gid] = ""
+                else:
+                    sources[gid] = by_id[gid].source
+        if missing:
+            with Gradebook(info["db_url"]) as gb:
+                sources.update({gid: _released(gb, gid, info) for gid in missing})
+        return sources
 
 
-class StartMicrogradScores(MicrogradScores):
-    """Start grading the submitted answer cells in a thread; MicrogradScores picks the result up."""
+class SubmittedFiles(NbGraderPreprocessor):
+    """Grade only what was submitted as files: no notebook through a link, no copy of what a link points at.
+
+    nbgrader reads the submitted notebook and copies the folder's other files into autograded/
+    (and from there into the student's feedback) following links, with the grader's rights: a link
+    to the answer key would be graded as the student's notebook, and one to the course config would
+    hand its hidden seed back in the feedback. The first of the sanitizing steps refuses the former
+    and takes the copies of the latter out of autograded/.
+    """
 
     def preprocess(self, nb, resources):
-        """Start the grade of the sanitized notebook's answer cells; change nothing in the notebook."""
-        if self.test_cells(nb):
-            # the cells are read here, before the kernel runs; the copy keeps them as submitted
-            snapshot = copy.deepcopy(nb)
-            pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-            resources[PENDING] = pool.submit(self.grade, snapshot, resources)
-            pool.shutdown(wait=False)
+        """Raise if the notebook or its folders are links; remove from autograded/ what links became."""
+        folder = pathlib.Path(resources["metadata"]["path"])
+        notebook = folder / f"{resources['nbgrader']['notebook']}.ipynb"
+        for path in (notebook, folder, folder.parent):
+            if path.is_symlink():
+                raise ValueError(f"{_printable(str(path))} is a link, not what the student submitted: "
+                                 "this notebook is not graded")
+        converter = getattr(self.parent, "parent", None)
+        if not hasattr(converter, "_format_dest"):
+            raise RuntimeError("SubmittedFiles needs nbgrader's Autograde converter (nbgrader 0.9)")
+        info = resources["nbgrader"]
+        dest = pathlib.Path(converter._format_dest(info["assignment"], info["student"]))
+        for root, dirs, files in os.walk(folder):
+            for name in dirs + files:
+                path = pathlib.Path(root, name)
+                if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                    copy = dest / path.relative_to(folder)
+                    self.log.warning("%s is not a plain file or folder: left out of the autograded copy",
+                                     _printable(str(path)))
+                    if copy.is_dir() and not copy.is_symlink():
+                        shutil.rmtree(copy)
+                    elif copy.exists() or copy.is_symlink():
+                        copy.unlink()
         return nb, resources
 
 
-class ExecuteToTheEnd(Execute):
-    """nbgrader's Execute, except that a kernel killed by the student's code (os._exit, a crash)
-    ends the run, not the student's grade: the cells after it stay unrun, and the scores still
-    come from MicrogradScores, where such code costs only the part it is in."""
+class EncodableText(NbGraderPreprocessor):
+    """Replace what UTF-8 cannot encode (lone surrogates, which a notebook's JSON may hold) by U+FFFD.
 
-    def preprocess(self, nb, resources, km=None):
-        """Run the notebook as Execute does; on a dead kernel, keep what ran and go on."""
-        try:
-            return super().preprocess(nb, resources, km=km)
-        except DeadKernelError:
-            self.log.warning("The kernel died while running %s; the cells after that point were not run. "
-                             "The test cells are scored by the course's grader all the same.",
-                             resources["nbgrader"]["notebook"])
-            return nb, resources
+    nbgrader writes the sanitized notebook as UTF-8 before grading it; one such character anywhere
+    (a comment, a cell's metadata) would otherwise fail the whole submission.
+    """
+
+    def preprocess(self, nb, resources):
+        """The notebook with every string (keys included) made encodable; nothing else changes."""
+        stack = [nb]
+        while stack:  # not recursive: the depth of a submission's JSON is the student's to choose
+            node = stack.pop()
+            items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+            for key, value in items:
+                if isinstance(node, dict) and isinstance(key, str) and not _encodable(key):
+                    del node[key]
+                    key = _encoded(key)
+                    node[key] = value
+                if isinstance(value, str):
+                    if not _encodable(value):
+                        node[key] = _encoded(value)
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        return nb, resources
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _encoded(text):
+    return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
+def outputs(result, points, execution_count=None):
+    """A test cell's outputs for `result` (None: not graded): feedback on stdout, the score as the result.
+
+    nbgrader reads the result as the cell's score: a number above the cell's points would abort the
+    student's autograde and anything that is not a number (NaN included) would give full marks, so
+    the score is a finite number from 0 to the cell's points. Nothing goes to stderr (that scores 0).
+    """
+    if result is None:
+        text, score = UNGRADED, 0.0
+    else:
+        text, score = notebook_grading.feedback(result, hidden=True), notebook_grading.capped(result)
+    try:
+        ceiling = float(points)
+    except (TypeError, ValueError):
+        ceiling = 0.0
+    score = min(score, ceiling) if math.isfinite(ceiling) else score
+    score = score if math.isfinite(score) and score > 0 else 0.0
+    return [v4.new_output("stream", name="stdout", text=text),
+            v4.new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=execution_count)]
+
+
+def _brief(exc):
+    """An exception in one short line for the log (its text may come from the submission)."""
+    text = _printable(" ".join(str(exc).split()))
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def _printable(text):
+    """`text` without terminal control characters (it reaches the grader's terminal through the log)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def _grade_id(cell):
+    """The cell's nbgrader grade_id, or None (also when its metadata is not the shape nbgrader writes)."""
+    meta = cell.get("metadata", {}).get("nbgrader") if isinstance(cell.get("metadata"), dict) else None
+    gid = meta.get("grade_id") if isinstance(meta, dict) else None
+    return gid if isinstance(gid, str) else None
 
 
 def _released(gb, grade_id, info):

@@ -1,9 +1,9 @@
 """A test cell's check, inside the student's kernel: grade the answer cells as last run, print, return points.
 
 This is the student's view (`nbgrader validate`, or running a test cell in Jupyter). The kernel
-is the student's, so nothing computed here counts: during `nbgrader autograde` the course's
-MicrogradScores preprocessor grades the submitted cells outside the kernel and replaces these
-cells' output, so this check does not grade there at all.
+is the student's, so nothing computed here counts: `nbgrader autograde` runs no kernel at all (the
+course's MicrogradScores grades the submitted cells with the kit's grader and writes these cells'
+output), and should a pipeline run the notebook anyway, this check does not grade there.
 
 The answer cells' code comes from the kernel's input history: for each cell of the layout, the
 last input that defined its first name (`class Value`, `def train`, ...). nbgrader gives a cell

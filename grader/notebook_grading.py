@@ -14,6 +14,7 @@ sources in layout order: a given (read-only) cell's source is the layout's own, 
 comes from the student. Both the check a student runs inside the notebook and the instructor's
 scoring outside the kernel go through `grade_sources`, so they grade the same files the same way.
 """
+import math
 import pathlib
 import tempfile
 import textwrap
@@ -49,13 +50,15 @@ def grade_sources(sources, layout, grade_ids, settings=None, live_torch=None):
         test_ids.append(test["id"])
     with tempfile.TemporaryDirectory(prefix="micrograd-notebook-") as folder:
         for name, text in assemble(layout, sources).items():
-            (pathlib.Path(folder) / name).write_text(text, encoding="utf-8")
+            # a lone surrogate (valid in a notebook's JSON, not in UTF-8) is written as its escape
+            (pathlib.Path(folder) / name).write_text(text, encoding="utf-8", errors="backslashreplace")
         return check.grade(folder, test_ids, settings, live_torch=live_torch)
 
 
 def capped(result):
-    """The test's score as nbgrader must see it: a number from 0 to the cell's points."""
-    return min(max(float(result.score), 0.0), float(result.max_score))
+    """The test's score as nbgrader must see it: a number from 0 to the cell's points (0 if not a number)."""
+    score, points = float(result.score), float(result.max_score)
+    return min(score, points) if math.isfinite(score) and score > 0 else 0.0
 
 
 def feedback(result, hidden=False):
