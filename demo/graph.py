@@ -131,10 +131,11 @@ def layout(model, example):
             group[i] = next((group[p] for p in parents[i] if group[p] is not None), "loss")
 
     # Within a group: columns by depth (longest path from the group's own leaves), rows in order.
+    # A chain of sums (act + w*x, again and again) stays in one column, each sum level with its term.
     depth = [0] * n
     for i in range(n):
         same = [k for k in children[i] if group[k] == group[i]]
-        depth[i] = 1 + max(depth[k] for k in same) if same else 0
+        depth[i] = max((depth[k] + (0 if _chained(nodes, k, i, children) else 1) for k in same), default=0)
     members = {}
     for i in range(n):
         members.setdefault(group[i], []).append(i)
@@ -189,6 +190,11 @@ def layout(model, example):
         })
     key = f"{zlib.crc32(repr(signature(example)).encode()):08x}"
     return Layout(key, placed, groups, x0 - BLOCK_GAP, total_h)
+
+
+def _chained(nodes, k, i, children):
+    # Whether node k is the running sum that node i adds a term to: both sums, k the first input of i.
+    return nodes[k]._op == nodes[i]._op == "+" and len(children[i]) == 2 and children[i][0] == k and children[k] != []
 
 
 def path_to_loss(layout, i):

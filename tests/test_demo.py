@@ -315,9 +315,14 @@ def test_layout_places_every_node_once_in_groups_by_neuron():
     assert by_label["w1.2.1"]["group"] == "L1.2" and by_label["b2.0"]["group"] == "L2.0"
     assert by_label["x0"]["group"] == "input" and by_label["loss (class 2)"]["group"] == "loss"
     assert [n["op"] for n in lay.nodes if n["group"] == "L1.1"].count("tanh") == 1
-    # every input of a node is drawn to its left: the graph reads from the inputs to the loss
+    # every input of a node is drawn to its left, or above it for a running sum: the graph reads
+    # from the inputs to the loss
     for n in lay.nodes:
-        assert all(lay.nodes[c]["x"] < n["x"] for c in n["children"])
+        for c in n["children"]:
+            m = lay.nodes[c]
+            assert m["x"] < n["x"] or (m["x"] == n["x"] and m["y"] < n["y"] and m["op"] == n["op"] == "+")
+    sums = [n for n in lay.nodes if n["group"] == "L2.0" and n["op"] == "+"]
+    assert len(sums) == 3 and len({n["x"] for n in sums}) == 1  # one column for the neuron's running sum
 
 
 def test_the_path_to_the_loss_follows_consumers_to_the_loss():
@@ -838,7 +843,7 @@ def test_in_a_browser_step_play_pause(page):
     # the graph updates live: a node's grad changes between frames
     assert len(grads | {grad_before}) > 1
 
-    # Pause: measured from the click to the last frame with a new step.
+    # Pause: measured from the click to the first frame that says it is paused (training stopped before it).
     clicked = js.evaluate("performance.now()")
     at_click = int(step.inner_text())
     live.get_by_role("button", name="Pause").click()
@@ -849,13 +854,15 @@ def test_in_a_browser_step_play_pause(page):
     assert step.inner_text() == paused  # stopped
     after = [e for e in js.evaluate("window.demoLog.slice()") if e["t"] > clicked]
     moving = [e for e in after if e["step"] > at_click]
-    pause_ms = (moving[-1]["t"] - clicked) if moving else 0.0
+    stopped = next(e for e in after if not e["playing"])
+    pause_ms = stopped["t"] - clicked
+    assert all(e["step"] == stopped["step"] for e in after[after.index(stopped):])  # no step after the pause
     assert len({e["step"] for e in moving}) <= 5  # it stops within a few frames of the click
     (ARTIFACTS / "demo-play-rate.txt").write_text(
         f"{steps_per_s:.1f} steps/s while playing (goal 30, ratio {steps_per_s / 30:.2f})\n"
         f"{updates_per_s:.1f} page updates/s (goal 10, ratio {updates_per_s / 10:.2f})\n"
-        f"{pause_ms:.0f} ms from the click on Pause to the last new step shown (goal 200, ratio {pause_ms / 200:.2f}), "
-        f"{int(paused) - at_click} steps after it\n"
+        f"{pause_ms:.0f} ms from the click on Pause to the first frame that says paused (goal 200, "
+        f"ratio {pause_ms / 200:.2f}), {int(paused) - at_click} steps after the click\n"
     )
     assert live.locator("#banner .error").count() == 0
     tab.screenshot(path=ARTIFACTS / "demo.png", full_page=True)

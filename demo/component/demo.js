@@ -16,7 +16,7 @@ const state = {
   view: { s: 1, tx: 0, ty: 0 }, fitted: false, hover: null, pinned: null, drag: null, nodeEls: [], edgeEls: [],
   playing: false, log: [],
 };
-window.demoLog = state.log;  // frames seen: [{t, step}], for the browser test's measurements
+window.demoLog = state.log;  // frames seen: [{t, step, playing, ms to draw}], for the browser test's measurements
 
 // --- the component protocol ---------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ function render(frame) {
   if (!pendingOf(["play", "pause", "step", "reset"])) state.playing = frame.playing;
   $("stepn").textContent = String(frame.step);
   $("loss").textContent = frame.loss === null ? "–" : frame.loss;
-  $("engine").textContent = "engine: " + frame.engine;
+  $("engine").textContent = "engine: " + frame.engine.split(" (")[0];
   $("engine").title = frame.engine;
   showPlaying();
   showBanner(frame);
@@ -74,7 +74,7 @@ function render(frame) {
   drawCurve(frame.losses);
   showWeights(frame.weights);
   fitHeight();
-  state.log.push({ t: t0, step: frame.step, ms: performance.now() - t0 });
+  state.log.push({ t: t0, step: frame.step, playing: frame.playing, ms: performance.now() - t0 });
 }
 
 function showPlaying() {
@@ -145,8 +145,14 @@ function buildGraph(layout) {
   layout.nodes.forEach((n, i) => {
     for (const c of n.children) {
       const m = layout.nodes[c];
-      const x1 = m.x + W, y1 = m.y + H / 2, x2 = n.x, y2 = n.y + H / 2, dx = Math.max(20, (x2 - x1) / 2);
-      const path = el("path", { class: "edge", d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` }, $("edges"));
+      let d;
+      if (m.x === n.x) {  // a running sum, the next one below it in the same column
+        d = `M${m.x + W / 2},${m.y + H} L${n.x + W / 2},${n.y}`;
+      } else {
+        const x1 = m.x + W, y1 = m.y + H / 2, x2 = n.x, y2 = n.y + H / 2, dx = Math.max(20, (x2 - x1) / 2);
+        d = `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}`;
+      }
+      const path = el("path", { class: "edge", d }, $("edges"));
       state.edgeEls.push({ from: c, to: i, path });
     }
   });
