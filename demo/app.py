@@ -34,7 +34,7 @@ import streamlit as st  # noqa: E402
 from demo import engines, points, session, training, view  # noqa: E402
 from micrograd_ref.data import DATASETS  # noqa: E402
 
-FRAME_SECONDS = 0.05  # the Play timer; a frame that takes longer simply follows the last one
+FRAME_SECONDS = 0.08  # the Play timer; a frame that takes longer is followed by the next at once
 DEFAULT_ENGINE_PATH = "exercises/engine.py"
 MY_CODE = "my code"
 

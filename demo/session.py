@@ -24,6 +24,7 @@ from micrograd_ref.nn import MLP
 # A mean cross-entropy this high means the right class scores far below another: the updates overshot.
 DIVERGED_LOSS = 100.0
 LARGE_LR = {"AdamW": 1.0, "SGD": 10.0}  # beyond these, expect the loss to blow up
+STUCK_SECONDS = 10.0  # Pause gives up waiting for a step after this long (a student's endless loop)
 ORPHANED_SECONDS = 5.0  # Play stops when no page has asked for a frame for this long (the tab is gone)
 
 
@@ -110,9 +111,9 @@ class Demo:
             self.problem = ("error", why)
             self.playing = False
             return
-        if self._trainer is not None and self._trainer.is_alive():
-            self.playing = True
-            return
+        self.pause()  # one thread at a time: a Play that is still on starts afresh
+        if self.training:
+            return  # a step is stuck: pause() said so
         self.playing = True
         self._asked = time.monotonic()
         self._trainer = threading.Thread(target=self._train_while_playing, name="demo-play", daemon=True)
@@ -123,7 +124,11 @@ class Demo:
         self.playing = False
         trainer = self._trainer
         if trainer is not None and trainer is not threading.current_thread():
-            trainer.join()
+            trainer.join(STUCK_SECONDS)
+            if trainer.is_alive():
+                self.problem = ("error", f"A training step has been running for more than {STUCK_SECONDS:g} s: "
+                                "the engine's code may loop forever. Stop `make demo` with Ctrl-C, fix it, start again.")
+                return
         self._trainer = None
 
     @property

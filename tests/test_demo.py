@@ -525,6 +525,27 @@ def test_play_stops_when_no_page_asks_for_frames(demo, monkeypatch):
     assert not demo.playing
 
 
+def test_pause_does_not_wait_forever_for_a_stuck_step(demo, monkeypatch):
+    import time
+
+    real_train = training.train
+
+    def slow_train(run, pts, steps):  # a student's backward that takes its time
+        time.sleep(1.0)
+        return real_train(run, pts, steps)
+
+    monkeypatch.setattr(training, "train", slow_train)
+    monkeypatch.setattr(session, "STUCK_SECONDS", 0.05)
+    demo.play()
+    demo.pause()
+    assert not demo.playing and "may loop forever" in demo.problem[1]
+    demo.play()  # refused while the step is still running
+    assert not demo.playing
+    monkeypatch.setattr(session, "STUCK_SECONDS", 10.0)
+    demo.pause()
+    assert not demo.training and demo.run.steps == 1
+
+
 def test_graph_notes_instead_of_a_graph():
     wide = session.Demo(training.Settings(hidden=20))
     assert "too many to read" in wide.frame()["graph_note"] and wide.frame()["layout"] is None
