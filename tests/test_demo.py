@@ -904,8 +904,22 @@ def test_in_a_browser_add_click_drag_delete_points(page):
         return box["x"] + (x - lo) / (hi - lo) * box["width"], box["y"] + (hi - y) / (hi - lo) * box["height"]
 
     # A click on an empty spot adds a point of the chosen class there (key 2 chooses class 2).
+    # The page notes when the button went down and when the count changed: the point's delay.
+    js = live_frame(tab)
+    js.evaluate("""() => {
+        window.clickTimes = {};
+        document.getElementById('map').addEventListener('mousedown', () => { window.clickTimes.down = performance.now(); }, true);
+        const count = document.getElementById('npts');
+        new MutationObserver(() => { if (count.textContent === '81') window.clickTimes.shown ??= performance.now(); })
+            .observe(document.getElementById('npts'), {childList: true, characterData: true, subtree: true});
+    }""")
     canvas.click(position={"x": 5, "y": 5})  # the corner is empty: a point of class 0
     expect(count).to_have_text("81", timeout=30_000)
+    times = js.evaluate("window.clickTimes")
+    (ARTIFACTS / "demo-click-delay.txt").write_text(
+        f"{times['shown'] - times['down']:.1f} ms from the button going down on the map to the new point drawn "
+        f"(goal 100, ratio {(times['shown'] - times['down']) / 100:.2f})\n"
+    )
     tab.keyboard.press("2")
     expect(live.locator(".cls.on")).to_have_text("2")
     tab.mouse.click(*at(2.0, -2.0))

@@ -247,12 +247,13 @@ function highlight() {
 function applyView() {
   const v = state.view;
   $("viewport").setAttribute("transform", `translate(${v.tx},${v.ty}) scale(${v.s})`);
+  $("graph").classList.toggle("far", v.s < 0.55);  // text too small to read: colours and group titles only
 }
 function fit() {
   if (!state.layout) return;
   const box = $("graph").getBoundingClientRect();
-  const s = Math.min((box.width - 20) / state.layout.width, (box.height - 40) / state.layout.height);
-  state.view = { s, tx: (box.width - state.layout.width * s) / 2, ty: 24 };
+  const s = Math.min((box.width - 20) / state.layout.width, (box.height - 62) / state.layout.height);
+  state.view = { s, tx: (box.width - state.layout.width * s) / 2, ty: 30 };  // below the buttons, above the legend
   applyView();
 }
 function zoomAt(factor, cx, cy) {
