@@ -243,9 +243,12 @@ class Demo:
                 f"too many to read. It is drawn for widths up to {training.MAX_DRAWN_WIDTH}.")
         point = pts[min(example, len(pts) - 1)]
         try:
-            example = graph.forward(model, point, run.engine.Value)
-        except Exception as exc:  # the forward pass itself failed on this engine
+            return self._example_graph(run, model, point)
+        except Exception as exc:  # the forward pass failed on this engine, or its Values are not micrograd's
             return None, None, None, engines.describe_failure(exc, run.engine.path).text()
+
+    def _example_graph(self, run, model, point):
+        example = graph.forward(model, point, run.engine.Value)
         key = graph.signature(example)
         if key not in self._layouts:
             self._layouts = {key: graph.layout(model, example)}
@@ -256,10 +259,9 @@ class Demo:
             example.loss.backward()
         except Exception as exc:  # the engine's own code (maybe a student's): shown, not raised
             error = engines.describe_failure(exc, run.engine.path).text() + "\n\nThe graph shows the forward pass only."
-        else:
-            if run.engine.path is not None:
-                comparison = graph.compare(model, example, point)
-        shown = graph.values(example)
+        shown = graph.values(example)  # before compare() calls each op's _backward again
+        if error is None and run.engine.path is not None:
+            comparison = graph.compare(model, example, point)
         model.zero_grad()
         return layout, shown, comparison, error
 

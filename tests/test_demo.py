@@ -570,6 +570,17 @@ def test_my_code_with_a_wrong_op_gets_a_banner_and_marked_nodes(tmp_path):
 
 
 @needs_answer_key
+def test_my_code_whose_values_lack_an_op_gets_a_note_not_a_crash(tmp_path):
+    source = student_engines.variant("self._op = _op", "pass")
+    demo = session.Demo(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, source)))
+    frame = demo.frame()
+    assert "AttributeError" in frame["graph_note"] and "_op" in frame["graph_note"]
+    assert frame["layout"] is None and frame["grid"] is not None
+    demo.step(1)  # training needs no _op
+    assert demo.run.steps == 1
+
+
+@needs_answer_key
 def test_my_code_stub_shows_the_forward_pass_and_says_what_to_write(tmp_path):
     path = write_engine(tmp_path, student_engines.STUB)
     demo = session.Demo(training.Settings(hidden=2), engines.load_engine(path))
