@@ -105,76 +105,39 @@ def layout(model, example):
     """Place the nodes of `example`: columns of groups (inputs, each layer's neurons, the loss), left to right."""
     nodes = example.nodes
     index = {id(v): i for i, v in enumerate(nodes)}
-    n = len(nodes)
     children = [[index[id(c)] for c in v._prev] for v in nodes]
-    parents = [[] for _ in range(n)]
+    parents = [[] for _ in nodes]
     for i, kids in enumerate(children):
         for k in kids:
             if i not in parents[k]:
                 parents[k].append(i)
-
     labels, roles = _names(model, example, index, children)
-    group = [None] * n
-    for i in (index[id(v)] for v in example.inputs):
-        group[i] = "input"
-    for li, (layer, outs) in enumerate(zip(model.layers, example.outputs), start=1):
-        for ni, (neuron, out) in enumerate(zip(layer.neurons, outs)):
-            mine = _descendants([index[id(p)] for p in neuron.parameters()], parents) & _ancestors(index[id(out)], children)
-            for i in mine:
-                group[i] = f"L{li}.{ni}"
-    after_logits = _descendants([index[id(v)] for v in example.outputs[-1]], parents) - {index[id(v)] for v in example.outputs[-1]}
-    for i in after_logits:
-        if group[i] is None:
-            group[i] = "loss"
-    for i in reversed(range(n)):  # a constant a closure engine wrapped in a Value: with the node using it
-        if group[i] is None:
-            group[i] = next((group[p] for p in parents[i] if group[p] is not None), "loss")
+    group = _groups(model, example, index, children, parents)
+    depth, row = _grid(nodes, group, children)
 
-    # Within a group: columns by depth (longest path from the group's own leaves), rows in order.
-    # A chain of sums (act + w*x, again and again) stays in one column, each sum level with its term.
-    depth = [0] * n
-    for i in range(n):
-        same = [k for k in children[i] if group[k] == group[i]]
-        depth[i] = max((depth[k] + (0 if _chained(nodes, k, i, children) else 1) for k in same), default=0)
-    members = {}
-    for i in range(n):
-        members.setdefault(group[i], []).append(i)
-    row = [0] * n
-    for g, idx in members.items():
-        used = {}
-        for i in idx:
-            same = [k for k in children[i] if group[k] == g]
-            # a chain (sum after sum) sits level with its newest term: a staircase, not a tall column
-            want = row[same[-1]] if same and depth[i] > 0 else 0
-            r = max(want, used.get(depth[i], 0))
-            row[i] = r
-            used[depth[i]] = r + 1
-
-    blocks = [["input"]] + [[f"L{li}.{ni}" for ni in range(len(layer.neurons))] for li, layer in enumerate(model.layers, start=1)] + [["loss"]]
+    blocks = [["input"]] + [[f"L{li}.{ni}" for ni in range(len(layer.neurons))] for li, layer in enumerate(model.layers, start=1)]
+    blocks.append(["loss"])
     titles = {"input": "inputs", "loss": "cross-entropy loss"}
     for li, layer in enumerate(model.layers, start=1):
         kind = "tanh" if layer.neurons[0].nonlin else "linear"
         for ni in range(len(layer.neurons)):
             titles[f"L{li}.{ni}"] = f"layer {li}, neuron {ni} ({kind})"
     size = {}
-    for g, idx in members.items():
-        cols = max(depth[i] for i in idx) + 1
-        rows = max(row[i] for i in idx) + 1
+    for g in set(group):
+        cols = max(depth[i] for i in range(len(nodes)) if group[i] == g) + 1
+        rows = max(row[i] for i in range(len(nodes)) if group[i] == g) + 1
         size[g] = (cols * (NODE_W + COL_GAP) - COL_GAP + 2 * GROUP_PAD, rows * (NODE_H + ROW_GAP) - ROW_GAP + 2 * GROUP_PAD + 14)
     heights = [sum(size[g][1] for g in b if g in size) + GROUP_GAP * (len(b) - 1) for b in blocks]
     total_h = max(heights)
     groups, origin, x0 = [], {}, 0.0
-    for b, h in zip(blocks, heights):
+    for b, h in zip(blocks, heights):  # each block a column of its groups, centred
         y0 = (total_h - h) / 2
-        bw = max((size[g][0] for g in b if g in size), default=0)
-        for g in b:
-            if g not in size:
-                continue
+        for g in (g for g in b if g in size):
             w, gh = size[g]
             origin[g] = (x0, y0)
             groups.append({"id": g, "title": titles.get(g, g), "x": x0, "y": y0, "w": w, "h": gh})
             y0 += gh + GROUP_GAP
-        x0 += bw + BLOCK_GAP
+        x0 += max((size[g][0] for g in b if g in size), default=0) + BLOCK_GAP
     placed = []
     for i, v in enumerate(nodes):
         gx, gy = origin[group[i]]
@@ -190,6 +153,41 @@ def layout(model, example):
         })
     key = f"{zlib.crc32(repr(signature(example)).encode()):08x}"
     return Layout(key, placed, groups, x0 - BLOCK_GAP, total_h)
+
+
+def _groups(model, example, index, children, parents):
+    # What each node belongs to: "input", "L<layer>.<neuron>" (between the neuron's parameters and
+    # its output) or "loss" (after the logits).
+    group = [None] * len(example.nodes)
+    for v in example.inputs:
+        group[index[id(v)]] = "input"
+    for li, (layer, outs) in enumerate(zip(model.layers, example.outputs), start=1):
+        for ni, (neuron, out) in enumerate(zip(layer.neurons, outs)):
+            params = [index[id(p)] for p in neuron.parameters()]
+            for i in _descendants(params, parents) & _ancestors(index[id(out)], children):
+                group[i] = f"L{li}.{ni}"
+    logits = [index[id(v)] for v in example.outputs[-1]]
+    for i in _descendants(logits, parents) - set(logits):
+        if group[i] is None:
+            group[i] = "loss"
+    for i in reversed(range(len(group))):  # a constant a closure engine wrapped in a Value: with the node using it
+        if group[i] is None:
+            group[i] = next((group[p] for p in parents[i] if group[p] is not None), "loss")
+    return group
+
+
+def _grid(nodes, group, children):
+    # Column (depth) and row of each node within its group: columns by the longest path from the
+    # group's own leaves, rows in topological order. A chain of sums (act + w*x, again and again)
+    # stays in one column, each sum level with the term it adds.
+    depth, row, used = [0] * len(nodes), [0] * len(nodes), {}
+    for i in range(len(nodes)):
+        same = [k for k in children[i] if group[k] == group[i]]
+        depth[i] = max((depth[k] + (0 if _chained(nodes, k, i, children) else 1) for k in same), default=0)
+        want = row[same[-1]] if same and depth[i] > 0 else 0
+        row[i] = max(want, used.get((group[i], depth[i]), 0))
+        used[(group[i], depth[i])] = row[i] + 1
+    return depth, row
 
 
 def _chained(nodes, k, i, children):
