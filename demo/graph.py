@@ -250,13 +250,16 @@ def _names(model, example, index, children):
 
 
 def values(example):
-    """Every node's data and grad: display texts (3 significant digits) and grads as numbers (None if not finite)."""
+    """Every node's data and grad: display texts (3 significant digits) and grads as numbers (None if not finite).
+
+    The numbers are rounded to 3 significant digits too: they only choose a colour.
+    """
     data = [float(v.data) for v in example.nodes]
     grad = [float(v.grad) for v in example.nodes]
     return {
         "data": [fmt(d) for d in data],
         "grad": [fmt(g) for g in grad],
-        "g": [g if math.isfinite(g) else None for g in grad],
+        "g": [float(f"{g:.3g}") if math.isfinite(g) else None for g in grad],  # for colours: 3 digits do
     }
 
 

@@ -290,7 +290,7 @@ class Demo:
                 "loss": None if last is None else graph.fmt(last),
                 "playing": self.playing,
                 "engine": run.engine.name,
-                "points": pts,
+                "points": [[round(x, 4), round(y, 4), c] for x, y, c in pts],  # to the pixel, and shorter
                 "points_version": self.points_version,
                 "example": example if pts else None,
                 "grid": grid,
