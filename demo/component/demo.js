@@ -397,14 +397,24 @@ function drawCurve(losses) {
 }
 
 function showWeights(rows) {
-  const box = $("weights");
-  if (box.dataset.n !== String(rows.length)) {
-    box.innerHTML = "<table>" + rows.map(() => "<tr></tr>").join("") + "</table>";
-    box.dataset.n = String(rows.length);
+  // One table per architecture; each frame only changes the cells' text.
+  const box = $("weights"), shape = rows.map((r) => r.w.length).join(",");
+  if (box.dataset.shape !== shape) {
+    box.textContent = "";
+    const table = document.createElement("table");
+    for (const r of rows) {
+      const tr = table.insertRow();
+      for (let k = 0; k < r.w.length + 2; k++) tr.insertCell();
+    }
+    box.appendChild(table);
+    box.dataset.shape = shape;
   }
-  box.querySelectorAll("tr").forEach((tr, i) => {
-    const r = rows[i];
-    tr.innerHTML = `<td>${r.name}</td>` + r.w.map((w) => `<td>${w}</td>`).join("") + `<td>b ${r.b}</td>`;
+  const cells = box.querySelectorAll("tr");
+  rows.forEach((r, i) => {
+    const td = cells[i].cells;
+    td[0].textContent = r.name;
+    r.w.forEach((w, k) => { td[k + 1].textContent = w; });
+    td[r.w.length + 1].textContent = "b " + r.b;
   });
 }
 
