@@ -185,13 +185,16 @@ function gradColor(g) {
 
 function updateGraph(frame) {
   const v = frame.values, wrong = new Set(frame.wrong);
-  state.nodeEls.forEach((n, i) => {
-    n.d.textContent = "data " + v.data[i];
-    n.gr.textContent = "grad " + v.grad[i];
-    const [bg, fg] = gradColor(v.g[i]);
-    n.gbar.setAttribute("fill", bg);
-    n.gr.setAttribute("fill", fg);
-    n.g.classList.toggle("wrong", wrong.has(i));
+  state.nodeEls.forEach((n, i) => {  // only what changed: each change costs the browser a redraw
+    if (n.dText !== v.data[i]) { n.dText = v.data[i]; n.d.textContent = "data " + v.data[i]; }
+    if (n.gText !== v.grad[i]) {
+      n.gText = v.grad[i];
+      n.gr.textContent = "grad " + v.grad[i];
+      const [bg, fg] = gradColor(v.g[i]);
+      n.gbar.setAttribute("fill", bg);
+      n.gr.setAttribute("fill", fg);
+    }
+    if (n.g.classList.contains("wrong") !== wrong.has(i)) n.g.classList.toggle("wrong", wrong.has(i));
   });
   if (state.hover !== null) showTip();
   showDetails();
