@@ -898,6 +898,8 @@ def test_in_a_browser_step_play_pause(page):
         f"ratio {pause_ms / 200:.2f}), {int(paused) - at_click} steps after the click\n"
     )
     assert live.locator("#banner .error").count() == 0
+    live.locator(".node[data-node='w1.3.1']").hover(force=True)  # paused: inspect a node (the README's picture)
+    expect(live.locator("[data-testid='demo-tip']")).to_be_visible(timeout=10_000)
     tab.screenshot(path=ARTIFACTS / "demo.png", full_page=True)
 
 
