@@ -352,7 +352,7 @@ map.addEventListener("mousedown", (e) => {
     send({ type: "delete", index: i });
   } else if (i >= 0) {
     state.drag = { index: i, x: px, y: py, moved: false };
-  } else {
+  } else if (!e.shiftKey) {  // a shift-click that misses a point adds nothing: it meant to delete
     const [x, y] = toData(px, py);
     state.points.push([round(x), round(y), state.cls]);
     send({ type: "add", x: round(x), y: round(y), class: state.cls });
