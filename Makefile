@@ -49,7 +49,7 @@ bench: $(VENV)/.installed
 
 .PHONY: demo
 demo: $(VENV)/.installed
-	$(VENV)/bin/streamlit run demo/app.py --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run demo/app.py --browser.gatherUsageStats false --client.toolbarMode minimal
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""The demo's data points, `[x, y, class]` lists: checking them and applying a table's edits.
+"""The demo's data points, `[x, y, class]` lists: checking them, applying a table's edits and the map's.
 
 Edits arrive as streamlit's data-editor changes (`edited_rows`, `added_rows`, `deleted_rows`),
 here applied to a plain list so that they can be checked before anything is kept: a bad edit
@@ -62,3 +62,40 @@ def _class(c):
         return int(c) if float(c) == int(float(c)) else c
     except (TypeError, ValueError, OverflowError):
         return c
+
+
+def apply_event(points, example, event):
+    """Apply one edit from the map to `points`; return (new_points, new_example, problem).
+
+    `event` is a dict: {"type": "add", "x", "y", "class"}, {"type": "move", "index", "x", "y"},
+    {"type": "delete", "index"} or {"type": "select", "index"}; `example` is the index of the
+    point whose graph is shown. A point dragged past the edge stays on it. An edit that cannot
+    apply (a bad class, an index that is gone) changes nothing and says why; `points` itself is
+    never changed (a new list comes back when anything changed).
+    """
+    kind = event.get("type")
+    if kind == "add":
+        x, y, c = _number(event.get("x")), _number(event.get("y")), _class(event.get("class"))
+        problem = check_point(x, y, c)
+        if problem:
+            return points, example, f"Point not added: {problem}."
+        return points + [[float(x), float(y), c]], example, None
+    index = event.get("index")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(points):
+        return points, example, None  # a point that is already gone: nothing to do
+    if kind == "select":
+        return points, index, None
+    if kind == "delete":
+        new = points[:index] + points[index + 1 :]
+        if example > index or example == len(new):
+            example -= 1
+        return new, max(example, 0), None
+    if kind == "move":
+        x, y = _number(event.get("x")), _number(event.get("y"))
+        lo, hi = PLOT_RANGE
+        if not all(isinstance(v, float) and math.isfinite(v) for v in (x, y)):
+            return points, example, "Point not moved: its new place is not a pair of numbers."
+        new = [list(p) for p in points]
+        new[index][:2] = [min(max(x, lo), hi), min(max(y, lo), hi)]
+        return new, index, None
+    return points, example, None

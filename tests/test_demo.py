@@ -2,12 +2,11 @@
 import json
 import math
 import pathlib
-import re
 import sys
 
 import pytest
 
-from demo import charts, engines, points, training
+from demo import engines, frames, graph, points, session, training
 from micrograd_ref.data import RNG
 from micrograd_ref.nn import MLP
 from tests import student_engines
@@ -89,26 +88,52 @@ def test_apply_edits_refuses_a_bad_row_and_waits_for_a_new_one():
     assert (new, problem, pending) == (None, None, True)
 
 
-# --- charts --------------------------------------------------------------------------------------
+def test_apply_event_add_move_delete_select():
+    pts = [[0.0, 0.0, 0], [1.0, 1.0, 1], [2.0, 2.0, 2]]
+    new, example, problem = points.apply_event(pts, 0, {"type": "add", "x": -1.25, "y": 0.5, "class": 2})
+    assert (new[-1], example, problem) == ([-1.25, 0.5, 2], 0, None) and len(new) == 4
+    new, example, _ = points.apply_event(pts, 0, {"type": "move", "index": 1, "x": 0.5, "y": 9.0})
+    assert new[1] == [0.5, 2.5, 1] and example == 1  # dragged past the edge: on the edge; the moved point is shown
+    new, example, _ = points.apply_event(pts, 2, {"type": "delete", "index": 0})
+    assert new == pts[1:] and example == 1  # the example shown is the same point, one row up
+    new, example, _ = points.apply_event(pts, 2, {"type": "delete", "index": 2})
+    assert new == pts[:2] and example == 1
+    assert points.apply_event(pts, 0, {"type": "select", "index": 2}) == (pts, 2, None)
+    assert pts == [[0.0, 0.0, 0], [1.0, 1.0, 1], [2.0, 2.0, 2]]  # the input is left alone
 
 
-def test_clicked_point_reads_the_selected_cell():
-    event = {"selection": {charts.CLICK: [{"cx": 0.3, "cy": -1.1}]}}
-    assert charts.clicked_point(event) == (0.3, -1.1)
-    assert charts.clicked_point({"selection": {charts.CLICK: []}}) is None
-    assert charts.clicked_point({}) is None
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "select", "index": 7},
+        {"type": "delete", "index": -1},
+        {"type": "move", "index": "0", "x": 0.0, "y": 0.0},
+        {"type": "select", "index": True},
+        {"type": "select"},
+        {"type": "teleport", "index": 0},
+        {},
+    ],
+    ids=["gone", "negative", "text-index", "bool-index", "no-index", "unknown", "empty"],
+)
+def test_apply_event_on_a_point_that_is_not_there_changes_nothing(event):
+    pts = [[0.0, 0.0, 0]]
+    assert points.apply_event(pts, 0, event) == (pts, 0, None)
 
 
-def test_charts_are_plain_json_and_skip_non_finite_losses():
-    run = training.new_run(training.Settings(hidden=2))
-    spec = charts.boundary_chart(training.boundary(run.model, resolution=4), [[0.0, 1.0, 2]], [0.0, 1.0, 2])
-    assert [p["name"] for p in spec["layer"][0]["params"]] == [charts.CLICK]
-    json.dumps(spec, allow_nan=False)
-    assert spec["datasets"]["example"] == [{"x": 0.0, "y": 1.0}]
-    assert charts.boundary_chart([], [], None)["datasets"]["example"] == []
-    rows = charts.loss_chart([1.0, 0.5, float("nan")])["datasets"]["losses"]
-    assert [r["loss"] for r in rows] == [1.0, 0.5]
-    assert len(charts.loss_chart([1.0] * 5000)["datasets"]["losses"]) <= charts.MAX_CURVE_POINTS + 1
+@pytest.mark.parametrize(
+    "event, problem",
+    [
+        ({"type": "add", "x": 3.0, "y": 0.0, "class": 0}, "x = 3 is outside the plot"),
+        ({"type": "add", "x": 0.0, "y": 0.0, "class": 5}, "class 5 is not one of"),
+        ({"type": "add", "x": None, "y": 0.0, "class": 0}, "x is missing"),
+        ({"type": "move", "index": 0, "x": "left", "y": 0.0}, "not a pair of numbers"),
+        ({"type": "move", "index": 0, "x": float("nan"), "y": 0.0}, "not a pair of numbers"),
+    ],
+)
+def test_apply_event_refuses_a_bad_point_with_a_message(event, problem):
+    pts = [[0.0, 0.0, 0]]
+    new, example, got = points.apply_event(pts, 0, event)
+    assert new is pts and example == 0 and problem in got
 
 
 # --- engines -------------------------------------------------------------------------------------
@@ -217,76 +242,168 @@ def test_retune_keeps_the_optimiser_state():
     assert run.settings.lr == 0.01
 
 
-def test_boundary_cells_cover_the_plot():
+def test_the_boundary_is_the_model_s_prediction_at_each_cell():
     run = training.new_run(training.Settings(hidden=3))
-    cells = training.boundary(run.model, resolution=5)
-    assert len(cells) == 25
+    training.train(run, training.draw(run.settings, run.engine)[0], 3)
+    n = 7
+    xs, ys = frames.cell_centres(n)
     lo, hi = points.PLOT_RANGE
-    assert min(c["x"] for c in cells) == lo and math.isclose(max(c["x2"] for c in cells), hi)
-    for c in cells:
-        logits = [v.data for v in run.model([c["cx"], c["cy"]])]
-        assert c["class"] == logits.index(max(logits))
-        assert math.isclose(c["p"], 1 / sum(math.exp(z - max(logits)) for z in logits))
+    assert (xs[0], ys[0]) == pytest.approx((lo + (hi - lo) / n / 2, hi - (hi - lo) / n / 2))  # top left first
+    classes, levels = frames.decode_grid(frames.boundary(run.model, n))
+    assert len(classes) == n * n
+    for i in range(n * n):  # the model's own forward pass, on its own Values
+        logits = [v.data for v in run.model([float(xs[i]), float(ys[i])])]
+        p = 1 / sum(math.exp(z - max(logits)) for z in logits)
+        assert classes[i] == logits.index(max(logits))
+        assert levels[i] == round((p - 1 / 3) / (2 / 3) * (frames.LEVELS - 1))
 
 
-def record(src, label):
-    """The (data, grad) a graph's record named `label` shows."""
-    m = re.search(re.escape(label) + r" \| data (\S+) \| grad (\S+) ", src)
-    return float(m[1]), float(m[2])
+def test_the_boundary_of_weights_that_are_not_numbers_is_blank():
+    run = training.new_run(training.Settings(hidden=2))
+    run.model.parameters()[0].data = float("nan")
+    classes, levels = frames.decode_grid(frames.boundary(run.model, 4))
+    assert list(classes) == [0] * 16 and list(levels) == [0] * 16
 
 
-def test_example_graph_against_torch(torch):
+def test_loss_curve_starts_at_step_1_and_skips_non_finite_losses():
+    assert frames.loss_curve([0.9]) == [[1, 0.9]]  # one step is already a curve
+    assert frames.loss_curve([1.0, 0.5, float("nan")]) == [[1, 1.0], [2, 0.5]]
+    thinned = frames.loss_curve([1.0] * 5000)
+    assert len(thinned) <= frames.MAX_CURVE_POINTS + 1 and thinned[0][0] == 1 and thinned[-1][0] == 5000
+
+
+# --- the computation graph: numbers, layout, values, my code -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "v, text",
+    [
+        (0, "0"), (1.5, "1.5"), (-0.333333, "-0.333"), (0.0123456, "0.0123"), (1234.5, "1.23e3"), (999.9, "1.00e3"),
+        (0.00123456, "1.23e-3"), (-2.5e-10, "-2.50e-10"), (12345.0, "1.23e4"), (100.0, "100"),
+        (float("nan"), "nan"), (float("-inf"), "-inf"),
+    ],
+)
+def test_fmt_shows_3_significant_digits(v, text):
+    assert graph.fmt(v) == text
+    if math.isfinite(v) and v != 0:
+        assert float(text) == pytest.approx(v, rel=5e-3)
+
+
+def example_of(hidden=3, point=(0.4, -0.7, 2), engine=None):
+    run = training.new_run(training.Settings(hidden=hidden), engine)
+    return run, graph.forward(run.model, list(point), run.engine.Value)
+
+
+def test_layout_places_every_node_once_in_groups_by_neuron():
+    run, ex = example_of(hidden=3)
+    lay = graph.layout(run.model, ex)
+    assert len(lay.nodes) == len(ex.nodes) == training.graph_size(3) + 2  # graph_size feeds the inputs as numbers
+    boxes = {(n["x"], n["y"]) for n in lay.nodes}
+    assert len(boxes) == len(lay.nodes)  # no two nodes in one place
+    for a in lay.nodes:  # and no two boxes overlap
+        for b in lay.nodes:
+            if a is not b:
+                assert abs(a["x"] - b["x"]) >= graph.NODE_W or abs(a["y"] - b["y"]) >= graph.NODE_H
+    groups = {g["id"]: g for g in lay.groups}
+    assert set(groups) == {"input", "loss"} | {f"L1.{i}" for i in range(3)} | {f"L2.{i}" for i in range(3)}
+    for n in lay.nodes:  # inside its group's box
+        g = groups[n["group"]]
+        assert g["x"] <= n["x"] and n["x"] + graph.NODE_W <= g["x"] + g["w"]
+        assert g["y"] <= n["y"] and n["y"] + graph.NODE_H <= g["y"] + g["h"]
+    by_label = {n["label"]: n for n in lay.nodes}
+    assert by_label["w1.2.1"]["group"] == "L1.2" and by_label["b2.0"]["group"] == "L2.0"
+    assert by_label["x0"]["group"] == "input" and by_label["loss (class 2)"]["group"] == "loss"
+    assert [n["op"] for n in lay.nodes if n["group"] == "L1.1"].count("tanh") == 1
+    # every input of a node is drawn to its left, or above it for a running sum: the graph reads
+    # from the inputs to the loss
+    for n in lay.nodes:
+        for c in n["children"]:
+            m = lay.nodes[c]
+            assert m["x"] < n["x"] or (m["x"] == n["x"] and m["y"] < n["y"] and m["op"] == n["op"] == "+")
+    sums = [n for n in lay.nodes if n["group"] == "L2.0" and n["op"] == "+"]
+    assert len(sums) == 3 and len({n["x"] for n in sums}) == 1  # one column for the neuron's running sum
+
+
+def test_the_path_to_the_loss_follows_consumers_to_the_loss():
+    run, ex = example_of(hidden=2)
+    lay = graph.layout(run.model, ex)
+    start = next(i for i, n in enumerate(lay.nodes) if n["label"] == "w1.0.0")
+    path = graph.path_to_loss(lay, start)
+    assert lay.nodes[path[-1]]["role"] == "loss"
+    assert all(a in lay.nodes[b]["children"] for a, b in zip(path, path[1:]))
+
+
+def test_one_layout_per_architecture():
+    run, ex = example_of(hidden=3, point=(0.1, 0.2, 0))
+    other = graph.forward(run.model, [-1.0, 2.0, 0], run.engine.Value)
+    assert graph.layout(run.model, ex).key == graph.layout(run.model, other).key
+    run4, ex4 = example_of(hidden=4)
+    assert graph.layout(run4.model, ex4).key != graph.layout(run.model, ex).key
+
+
+def test_graph_values_against_torch(torch):
     run = training.new_run(training.Settings(hidden=3))
     point = [0.4, -0.7, 2]
-    dot, error = training.example_graph(run, point)
-    src = dot.source
-    assert error is None
-    assert all(p.grad == 0 for p in run.model.parameters())  # training is not touched
-    # d loss / d input, from PyTorch on the same weights
-    x = torch.tensor(point[:2], requires_grad=True)
-    h = x
+    ex = graph.forward(run.model, point, run.engine.Value)
+    ex.loss.backward()
+    lay, shown = graph.layout(run.model, ex), graph.values(ex)
+    at = {n["label"]: i for i, n in enumerate(lay.nodes)}
+    # d loss / d input and d loss / d weight, from PyTorch on the same weights
+    x = torch.tensor(point[:2], requires_grad=True, dtype=torch.float64)
+    h, ws = x, []
     for layer in run.model.layers:
-        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons])
-        b = torch.tensor([n.b.data for n in layer.neurons])
+        w = torch.tensor([[p.data for p in n.w] for n in layer.neurons], requires_grad=True, dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        ws.append(w)
         h = w @ h + b
         h = torch.tanh(h) if layer.neurons[0].nonlin else h
     loss = torch.nn.functional.cross_entropy(h.unsqueeze(0), torch.tensor([point[2]]))
     loss.backward()
     for i in range(2):
-        data, grad = record(src, f"x{i}")
-        assert data == pytest.approx(point[i], abs=1e-4)
-        assert grad == pytest.approx(x.grad[i].item(), abs=1e-4)
-    assert record(src, "loss (class 2)")[0] == pytest.approx(loss.item(), abs=1e-4)
-    colors = training.ROLE_COLORS
-    assert src.count(f'fillcolor="{colors["parameter"]}"') == len(run.model.parameters())
-    assert src.count(f'fillcolor="{colors["input"]}"') == 2
-    assert src.count(f'fillcolor="{colors["output"]}"') == 3 + 1
-    assert colors["wrong"] not in src
+        assert ex.inputs[i].grad == pytest.approx(x.grad[i].item(), rel=1e-9)
+        assert float(shown["grad"][at[f"x{i}"]]) == pytest.approx(x.grad[i].item(), rel=5e-3)
+        assert shown["g"][at[f"x{i}"]] == pytest.approx(x.grad[i].item(), rel=5e-3)
+    assert float(shown["grad"][at["w2.1.0"]]) == pytest.approx(ws[1].grad[1, 0].item(), rel=5e-3)
+    assert run.model.layers[1].neurons[1].w[0].grad == pytest.approx(ws[1].grad[1, 0].item(), rel=1e-9)
+    assert float(shown["data"][at["loss (class 2)"]]) == pytest.approx(loss.item(), rel=5e-3)
+    assert shown["g"][at["loss (class 2)"]] == 1.0
+
+
+def test_the_reference_s_gradients_match_themselves():
+    run, ex = example_of(hidden=2, point=(0.4, -0.7, 1))
+    ex.loss.backward()
+    assert graph.compare(run.model, ex, [0.4, -0.7, 1]) == {"differ": 0, "compared": len(ex.nodes), "wrong": [], "ops": {}}
 
 
 @needs_answer_key
-def test_example_graph_marks_a_student_s_wrong_gradients(tmp_path):
-    wrong = student_engines.WRONG_TANH
-    right = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE)))
-    bad = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, wrong, "wrong.py")))
+def test_compare_finds_a_student_s_wrong_op_and_counts_the_wrong_gradients(tmp_path):
+    right = engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE))
+    wrong = engines.load_engine(write_engine(tmp_path, student_engines.WRONG_TANH, "wrong.py"))
     point = [0.4, -0.7, 1]
-    assert training.ROLE_COLORS["wrong"] not in training.example_graph(right, point)[0].source
-    src = training.example_graph(bad, point)[0].source
-    # tanh is only in the hidden layer: the first layer's weights and the inputs go wrong
-    assert src.count(training.ROLE_COLORS["wrong"]) == 2 * 2 + 2 + 2
-    assert "expected" in src
+    run, ex = example_of(hidden=2, point=point, engine=right)
+    ex.loss.backward()
+    assert graph.compare(run.model, ex, point)["differ"] == 0
+    run, ex = example_of(hidden=2, point=point, engine=wrong)
+    ex.loss.backward()
+    got = graph.compare(run.model, ex, point)
+    # tanh is only in the hidden layer: its 2 nodes are wrong, and so is every gradient before them
+    assert got["ops"] == {"tanh": 2}
+    assert [ex.nodes[i]._op for i in got["wrong"]] == ["tanh", "tanh"]
+    # the closure engine's graph has nodes of its own (constants in Values): parameters and inputs are compared
+    assert got["compared"] == len(run.model.parameters()) + 2
+    assert got["differ"] == 2 + 2 * 3  # the inputs and the hidden layer's parameters
+    text = session.banner(got)["text"]
+    assert text.startswith(f"{got['differ']} of {got['compared']} gradients differ") and "tanh (2 nodes)" in text
 
 
 @needs_answer_key
-def test_example_graph_of_a_stub_shows_the_forward_pass(tmp_path):
-    run = training.new_run(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, student_engines.STUB)))
-    dot, error = training.example_graph(run, [0.1, 0.2, 0])
-    assert isinstance(error, NotImplementedError)
-    assert "loss (class 0) | data" in dot.source
-
-
-def test_graph_size_grows_with_the_width():
-    assert training.graph_size(1) < training.graph_size(8) < training.graph_size(16)
+def test_compare_blames_backward_when_every_op_is_right(tmp_path):
+    source = student_engines.variant("self.grad += 1", "self.grad += 2")  # a wrong seed
+    run, ex = example_of(hidden=2, engine=engines.load_engine(write_engine(tmp_path, source)))
+    ex.loss.backward()
+    got = graph.compare(run.model, ex, [0.4, -0.7, 2])
+    assert got["ops"] == {} and got["differ"] > 0
+    assert "look at backward()" in session.banner(got)["text"]
 
 
 @needs_answer_key
@@ -295,6 +412,189 @@ def test_mlp_runs_on_any_value_class(tmp_path):
     theirs, ours = MLP(2, [3, 2], rng=RNG(5), value_type=engine.Value), MLP(2, [3, 2], rng=RNG(5))
     assert [p.data for p in theirs.parameters()] == [p.data for p in ours.parameters()]
     assert all(type(p) is engine.Value for p in theirs.parameters())
+
+
+# --- one tab's demo: events, Play in its thread, the frame ----------------------------------------
+
+
+def wait_for(condition, what, timeout=60.0):
+    """Wait until `condition()` holds (this is a wait, not a timed assertion: a slow machine only waits longer)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def demo():
+    d = session.Demo(training.Settings())
+    yield d
+    d.pause()
+
+
+def events(*evs, start=1):
+    return [dict(e, seq=start + i) for i, e in enumerate(evs)]
+
+
+def test_step_play_pause_reset(demo):
+    settings = training.Settings()
+    assert demo.frame()["step"] == 0
+    demo.handle(events({"type": "step"}), settings)
+    frame = demo.frame()
+    assert (frame["step"], frame["loss"], frame["engine"]) == (1, graph.fmt(PUBLISHED[0]), "reference")
+    assert frame["losses"] == [[1, PUBLISHED[0]]]  # the curve from the first step
+    demo.handle(events({"type": "play"}, start=2), settings)
+    assert demo.playing and demo.frame()["playing"]
+    wait_for(lambda: demo.run.steps >= 4, "Play to train on")
+    demo.handle(events({"type": "pause"}, start=3), settings)
+    assert not demo.playing and not demo.training  # the step in flight is done when Pause returns
+    paused = demo.run.steps
+    import time
+
+    time.sleep(0.3)
+    assert demo.run.steps == paused and demo.frame()["step"] == paused
+    assert demo.run.losses[:2] == PUBLISHED
+    demo.handle(events({"type": "reset"}, start=4), settings)
+    assert demo.frame()["step"] == 0 and len(demo.points) == 80
+
+
+def test_each_event_is_applied_once_in_order(demo):
+    settings = training.Settings()
+    add = {"type": "add", "x": 1.0, "y": -1.0, "class": 2}
+    demo.handle(events(add, {"type": "step"}), settings)
+    demo.handle(events(add, {"type": "step"}), settings)  # the page resends what it has not seen acknowledged
+    assert len(demo.points) == 81 and demo.run.steps == 1 and demo.frame()["ack"] == 2
+    demo.handle([dict(add, seq=4), dict(add, seq=3, x=0.5)], settings)
+    assert [p[0] for p in demo.points[-2:]] == [0.5, 1.0]
+    demo.handle([{"type": "step"}, {"type": "step", "seq": "9"}, {"type": "step", "seq": 2}], settings)  # no or stale seq
+    assert demo.run.steps == 1
+
+
+def test_edits_while_playing_apply_to_the_next_step(demo):
+    settings = training.Settings()
+    demo.handle(events({"type": "play"}), settings)
+    wait_for(lambda: demo.run.steps >= 1, "a first step")
+    demo.handle(events({"type": "delete", "index": 0}, {"type": "add", "x": 2.0, "y": 2.0, "class": 1}, start=2), settings)
+    pts = [list(p) for p in demo.points]
+    steps = demo.run.steps
+    wait_for(lambda: demo.run.steps >= steps + 2, "more steps")
+    demo.pause()
+    assert demo.points == pts and len(pts) == 80 and pts[-1] == [2.0, 2.0, 1]
+    # the run went on from where it was, on the new points: the same as training there by hand
+    check = session.Demo(settings)
+    training.train(check.run, check.points, steps)
+    training.train(check.run, pts, demo.run.steps - steps)
+    assert check.run.losses[steps:] == demo.run.losses[steps:]
+
+
+def test_clicking_a_point_shows_its_graph_and_never_errors(demo):
+    settings = training.Settings()
+    x, y, c = demo.points[5]
+    demo.handle(events({"type": "select", "index": 5}, {"type": "select", "index": 500}), settings)
+    frame = demo.frame()
+    assert frame["example"] == 5 and frame["messages"] == []
+    labels = [n["label"] for n in frame["layout"]["nodes"]]
+    x0 = labels.index("x0")
+    assert frame["values"]["data"][x0] == graph.fmt(x)
+    assert f"loss (class {c})" in labels
+
+
+def test_the_frame_is_plain_json_and_sends_the_layout_once(demo):
+    first = demo.frame()
+    assert first["layout"] is not None
+    again = demo.frame(have_layout=first["layout_key"])
+    assert again["layout"] is None and again["layout_key"] == first["layout_key"]
+    text = json.dumps(again, allow_nan=False)
+    assert len(text) < 40_000  # what the page receives ten times a second
+    classes, _ = frames.decode_grid(again["grid"])
+    assert len(classes) == frames.GRID ** 2
+
+
+def test_a_failure_while_playing_stops_play_with_a_message(demo):
+    demo.handle(events({"type": "play"}), training.Settings())
+    demo.run.model.parameters()[-1].data = float("nan")  # where a diverging run can end up
+    wait_for(lambda: not demo.training, "Play to stop")
+    assert not demo.playing and "The loss became nan" in demo.frame()["messages"][0]["text"]
+
+
+def test_play_stops_when_no_page_asks_for_frames(demo, monkeypatch):
+    monkeypatch.setattr(session, "ORPHANED_SECONDS", 0.0)
+    demo.play()
+    wait_for(lambda: not demo.training, "Play to stop")
+    assert not demo.playing
+
+
+def test_pause_does_not_wait_forever_for_a_stuck_step(demo, monkeypatch):
+    import time
+
+    real_train = training.train
+
+    def slow_train(run, pts, steps):  # a student's backward that takes its time
+        time.sleep(1.0)
+        return real_train(run, pts, steps)
+
+    monkeypatch.setattr(training, "train", slow_train)
+    monkeypatch.setattr(session, "STUCK_SECONDS", 0.05)
+    demo.play()
+    demo.pause()
+    assert not demo.playing and "may loop forever" in demo.problem[1]
+    demo.play()  # refused while the step is still running
+    assert not demo.playing
+    monkeypatch.setattr(session, "STUCK_SECONDS", 10.0)
+    demo.pause()
+    assert not demo.training and demo.run.steps == 1
+
+
+def test_graph_notes_instead_of_a_graph():
+    wide = session.Demo(training.Settings(hidden=20))
+    assert "too many to read" in wide.frame()["graph_note"] and wide.frame()["layout"] is None
+    wide.set_points([])
+    frame = wide.frame()
+    assert frame["graph_note"] == "No points, so no example to draw." and frame["example"] is None
+    assert "no points to train on" in frame["messages"][0]["text"]
+
+
+@needs_answer_key
+def test_my_code_with_a_wrong_op_gets_a_banner_and_marked_nodes(tmp_path):
+    engine = engines.load_engine(write_engine(tmp_path, student_engines.WRONG_TANH))
+    settings = training.Settings()
+    demo = session.Demo(settings, engine)
+    frame = demo.frame()
+    assert frame["banner"]["level"] == "error" and "local derivative of tanh (8 nodes) is wrong" in frame["banner"]["text"]
+    assert {frame["layout"]["nodes"][i]["op"] for i in frame["wrong"]} == {"tanh"} and len(frame["wrong"]) == 8
+    demo.step(3)  # training goes on, with the student's gradients
+    assert demo.run.steps == 3 and demo.problem is None
+    right = session.Demo(settings, engines.load_engine(write_engine(tmp_path, student_engines.CLOSURE, "right.py")))
+    assert right.frame()["banner"]["level"] == "ok" and right.frame()["wrong"] == []
+
+
+@needs_answer_key
+def test_my_code_whose_values_lack_an_op_gets_a_note_not_a_crash(tmp_path):
+    source = student_engines.variant("self._op = _op", "pass")
+    demo = session.Demo(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, source)))
+    frame = demo.frame()
+    assert "AttributeError" in frame["graph_note"] and "_op" in frame["graph_note"]
+    assert frame["layout"] is None and frame["grid"] is not None
+    demo.step(1)  # training needs no _op
+    assert demo.run.steps == 1
+
+
+@needs_answer_key
+def test_my_code_stub_shows_the_forward_pass_and_says_what_to_write(tmp_path):
+    path = write_engine(tmp_path, student_engines.STUB)
+    demo = session.Demo(training.Settings(hidden=2), engines.load_engine(path))
+    frame = demo.frame()
+    assert "engine.tanh: write the local derivative of tanh" in frame["graph_note"]
+    assert frame["values"]["data"][-1] != "0" and frame["layout"] is not None  # the forward pass is drawn
+    demo.handle(events({"type": "step"}), training.Settings(hidden=2))
+    text = demo.frame()["messages"][0]["text"]
+    assert "Your engine is not finished yet" in text and f"line {line_of(student_engines.STUB, 'raise NotImplementedError')}" in text
+    assert "Traceback" not in text and demo.run.steps == 0
+    demo.handle(events({"type": "play"}, start=2), training.Settings(hidden=2))
+    wait_for(lambda: not demo.training, "Play to stop at the failure")
+    assert not demo.playing
 
 
 # --- the page, through streamlit's AppTest -------------------------------------------------------
@@ -308,12 +608,21 @@ def app():
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
-    return at
+    yield at
+    at.session_state.demo.pause()
 
 
-def metrics(at):
-    """The page's metrics by label."""
-    return {m.label: m.value for m in at.metric}
+def frame(at):
+    """The frame the page's component was last given."""
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)["frame"]
+
+
+def act(at, *evs):
+    """What the component sends when clicked (AppTest cannot click inside it), then a rerun."""
+    demo = at.session_state.demo
+    demo.handle([dict(e, seq=demo.last_seq + 1 + i) for i, e in enumerate(evs)], at.session_state.demo.run.settings)
+    at.run()
 
 
 def texts(elements):
@@ -321,43 +630,18 @@ def texts(elements):
     return "\n".join(e.value for e in elements)
 
 
-def test_step_play_pause_reset(app):
-    at = app
-    assert metrics(at)["step"] == "0"
-    at.button(key="step").click().run()
-    assert metrics(at) == {"step": "1", "training loss": f"{PUBLISHED[0]:.6f}", "engine": "reference"}
-    at.slider(key="steps_per_frame").set_value(3).run()
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Pause"
-    assert metrics(at)["step"] == "4"
-    at.run()  # any rerun while playing trains on: the timer's reruns do the same
-    assert metrics(at)["step"] == "7"
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Play"
-    at.run()
-    assert metrics(at)["step"] == "7"
-    assert at.session_state.run.losses[:2] == PUBLISHED
-    at.button(key="reset").click().run()
-    assert metrics(at)["step"] == "0" and len(at.session_state.points) == 80
-    assert not at.exception and not at.error
+def messages(at):
+    return "\n".join(m["text"] for m in frame(at)["messages"])
 
 
-def test_the_graph_and_the_plot_are_on_the_page(app):
+def test_the_page_draws_the_demo_s_frame(app):
     at = app
-    at.button(key="step").click().run()
-    graph = [m.value for m in at.markdown if "mg-graph" in m.value]
-    assert len(graph) == 1 and "<svg" in graph[0] and "x0" in graph[0] and "loss (class 0)" in graph[0]
-    width = float(re.search(r'<svg width="([\d.]+)pt', graph[0])[1])
-    at.select_slider(key="zoom").set_value(1.0).run()
-    graph = [m.value for m in at.markdown if "mg-graph" in m.value][0]
-    assert float(re.search(r'<svg width="([\d.]+)pt', graph)[1]) == pytest.approx(width / 0.6, rel=1e-3)
-    chart_protos = [c.proto for c in at.get("vega_lite_chart")]
-    assert len(chart_protos) == 2  # the map and the loss curve
-    assert [d.name for d in chart_protos[0].datasets] == ["cells", "points", "example"]
-    assert json.loads(chart_protos[1].spec)["mark"]["type"] == "line"
-    at.number_input(key="example").set_value(5).run()
-    x, y, c = at.session_state.points[4]
-    assert f"Example ({x:.3f}, {y:.3f}) of class {c}" in "\n".join(m.value for m in at.caption)
+    first = frame(at)
+    assert first["step"] == 0 and len(first["points"]) == 80 and first["layout"] is not None
+    act(at, {"type": "step"})
+    assert frame(at)["step"] == 1 and frame(at)["loss"] == graph.fmt(PUBLISHED[0])
+    act(at, {"type": "add", "x": 0.5, "y": 0.5, "class": 1})
+    assert "Data: 81 points" in [s.value for s in at.subheader]  # the table follows the map
     assert not at.exception
 
 
@@ -366,23 +650,24 @@ def test_every_setting_takes_effect(app):
     for name in ("moons", "circles", "spirals", "yinyang"):
         at.selectbox(key="dataset").select(name).run()
         want, _ = training.draw(training.Settings(dataset=name), training.reference_engine())
-        assert at.session_state.points == want
+        assert at.session_state.demo.points == want
     at.number_input(key="n").set_value(50).run()
-    assert len(at.session_state.points) == 40
+    assert len(at.session_state.demo.points) == 40
     at.number_input(key="hidden").set_value(3).run()
-    assert len(at.session_state.run.model.layers[0].neurons) == 3
-    first = [p.data for p in at.session_state.run.model.parameters()]
+    assert len(at.session_state.demo.run.model.layers[0].neurons) == 3
+    first = [p.data for p in at.session_state.demo.run.model.parameters()]
     at.number_input(key="seed").set_value(7).run()
-    assert [p.data for p in at.session_state.run.model.parameters()] != first
+    assert [p.data for p in at.session_state.demo.run.model.parameters()] != first
     at.radio(key="optimizer").set_value("SGD").run()
-    assert type(at.session_state.run.optimizer).__name__ == "SGD"
+    assert type(at.session_state.demo.run.optimizer).__name__ == "SGD"
     at.number_input(key="lr").set_value(0.5).run()
     at.number_input(key="weight_decay").set_value(0.01).run()
-    assert (at.session_state.run.optimizer.lr, at.session_state.run.optimizer.weight_decay) == (0.5, 0.01)
-    at.button(key="step").click().run()
-    assert metrics(at)["step"] == "1"
+    run = at.session_state.demo.run
+    assert (run.optimizer.lr, run.optimizer.weight_decay) == (0.5, 0.01)
+    act(at, {"type": "step"})
+    assert frame(at)["step"] == 1
     at.number_input(key="hidden").set_value(20).run()
-    assert "too many to read" in texts(at.info)
+    assert "too many to read" in frame(at)["graph_note"]
     assert not at.exception and not at.error
 
 
@@ -392,10 +677,11 @@ def test_points_added_by_coordinates_and_cleared(app):
     at.number_input(key="new_x").set_value(1.25)
     at.number_input(key="new_y").set_value(-0.5)
     at.button(key="add_point").click().run()
-    assert at.session_state.points[-1] == [1.25, -0.5, 2] and len(at.session_state.points) == 81
+    assert at.session_state.demo.points[-1] == [1.25, -0.5, 2] and len(at.session_state.demo.points) == 81
     assert "Data: 81 points" in [s.value for s in at.subheader]
+    assert frame(at)["points"][-1] == [1.25, -0.5, 2]
     at.button(key="clear_points").click().run()
-    assert at.session_state.points == []
+    assert at.session_state.demo.points == [] and frame(at)["points"] == []
     assert not at.exception
 
 
@@ -403,35 +689,34 @@ def test_bad_input_gets_a_message_not_a_traceback(app):
     at = app
     at.number_input(key="new_x").set_value(3.5)
     at.button(key="add_point").click().run()
-    assert "x = 3.5 is outside the plot" in texts(at.error) and len(at.session_state.points) == 80
+    assert "x = 3.5 is outside the plot" in texts(at.error) and len(at.session_state.demo.points) == 80
 
     at.number_input(key="lr").set_value(0.0).run()
-    at.button(key="step").click().run()
-    assert "learning rate is 0" in texts(at.error) and metrics(at)["step"] == "0"
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Play"
+    act(at, {"type": "step"})
+    assert "learning rate is 0" in messages(at) and frame(at)["step"] == 0
+    act(at, {"type": "play"})
+    assert not frame(at)["playing"]
 
     at.radio(key="optimizer").set_value("SGD").run()
     at.number_input(key="lr").set_value(1e6).run()
-    assert "very large" in texts(at.warning)
-    at.session_state.run.model.parameters()[-1].data = float("nan")  # where such a rate can end up
-    at.button(key="step").click().run()
-    assert "The loss became nan" in texts(at.error)
-    at.button(key="step").click().run()
-    assert "Press Reset" in texts(at.error) and metrics(at)["step"] == "1"
-    at.button(key="reset").click().run()
+    assert "very large" in messages(at)
+    at.session_state.demo.run.model.parameters()[-1].data = float("nan")  # where such a rate can end up
+    act(at, {"type": "step"})
+    assert "The loss became nan" in messages(at)
+    act(at, {"type": "step"})
+    assert "Press Reset" in messages(at) and frame(at)["step"] == 1
+    act(at, {"type": "reset"})
     for _ in range(3):
-        at.button(key="step").click().run()
-    assert "training has diverged" in texts(at.warning)  # the loss is about 1e5 at the second step
+        act(at, {"type": "step"})
+    assert "training has diverged" in messages(at)  # the loss is about 1e5 at the second step
     at.number_input(key="lr").set_value(0.1).run()
-    at.button(key="reset").click().run()
-    at.button(key="step").click().run()
-    assert metrics(at)["step"] == "1" and not at.error and "diverged" not in texts(at.warning)
+    act(at, {"type": "reset"}, {"type": "step"})
+    assert frame(at)["step"] == 1 and "diverged" not in messages(at)
 
     at.button(key="clear_points").click().run()
-    at.button(key="step").click().run()
-    assert "no points to train on" in texts(at.error)
-    assert "No points, so no example to draw." in texts(at.info)
+    act(at, {"type": "step"})
+    assert "no points to train on" in messages(at)
+    assert frame(at)["graph_note"] == "No points, so no example to draw."
     assert not at.exception
 
 
@@ -439,33 +724,16 @@ def test_bad_input_gets_a_message_not_a_traceback(app):
 def test_run_on_my_code_trains_with_a_correct_engine(app, tmp_path):
     at = app
     at.text_input(key="engine_path").input(str(write_engine(tmp_path, student_engines.CLOSURE))).run()
-    assert metrics(at)["engine"] == "reference"  # typing the path alone switches nothing
+    assert frame(at)["engine"] == "reference"  # typing the path alone switches nothing
     at.radio(key="engine_choice").set_value("my code").run()
-    assert metrics(at)["engine"].startswith("my code")
-    at.button(key="step").click().run()
-    at.button(key="step").click().run()
-    for a, b in zip(at.session_state.run.losses, PUBLISHED):
+    assert frame(at)["engine"].startswith("my code")
+    act(at, {"type": "step"}, {"type": "step"})
+    for a, b in zip(at.session_state.demo.run.losses, PUBLISHED):
         assert math.isclose(a, b, rel_tol=1e-12)
+    assert frame(at)["banner"]["level"] == "ok"
     assert not at.error and not at.exception
     at.radio(key="engine_choice").set_value("reference").run()
-    assert metrics(at) == {"step": "0", "training loss": "–", "engine": "reference"}
-
-
-@needs_answer_key
-def test_run_on_my_code_with_a_stub_says_what_to_write(app, tmp_path):
-    at = app
-    at.text_input(key="engine_path").input(str(write_engine(tmp_path, student_engines.STUB))).run()
-    at.radio(key="engine_choice").set_value("my code").run()
-    # the graph's backward pass already meets the stub
-    assert "engine.tanh: write the local derivative of tanh" in texts(at.error)
-    at.button(key="step").click().run()
-    errors = texts(at.error)
-    assert "Your engine is not finished yet" in errors
-    assert f"line {line_of(student_engines.STUB, 'raise NotImplementedError')}" in errors
-    assert "Traceback" not in errors and metrics(at)["step"] == "0"
-    at.button(key="play").click().run()
-    assert at.button(key="play").label == "Play"  # playing stopped at the failure
-    assert not at.exception
+    assert (frame(at)["step"], frame(at)["engine"], frame(at)["banner"]) == (0, "reference", None)
 
 
 @needs_answer_key
@@ -475,7 +743,7 @@ def test_run_on_my_code_that_does_not_load_keeps_the_reference(app, tmp_path):
     at.text_input(key="engine_path").input(str(write_engine(tmp_path, source))).run()
     at.radio(key="engine_choice").set_value("my code").run()
     assert "does not parse" in texts(at.error) and f"line {line_of(source, 'def tanh(self)')}" in texts(at.error)
-    assert at.radio(key="engine_choice").value == "reference" and metrics(at)["engine"] == "reference"
+    assert at.radio(key="engine_choice").value == "reference" and frame(at)["engine"] == "reference"
     at.text_input(key="engine_path").input(str(tmp_path / "nowhere.py")).run()
     at.radio(key="engine_choice").set_value("my code").run()
     assert "No engine file" in texts(at.error)
@@ -494,33 +762,29 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The flags of `make demo` that matter here (the Makefile's demo target).
+STREAMLIT_FLAGS = ["--client.toolbarMode", "minimal", "--browser.gatherUsageStats", "false"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+LIVE = "iframe[src*='micrograd_demo']"
+browser_test = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Chromium not installed")
 
 
-def settle(page):
-    """Wait until the page has finished running, and stays so (a click may start a second run)."""
-    import time
-
-    page.wait_for_selector(IDLE, timeout=30_000)
-    time.sleep(1)
-    page.wait_for_selector(IDLE, timeout=30_000)
-
-
-@pytest.fixture
-def server(tmp_path):
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     """`streamlit run demo/app.py` on a free local port; its URL. Always stopped afterwards."""
     import socket
     import subprocess
     import time
     import urllib.request
 
+    tmp_path = tmp_path_factory.mktemp("streamlit")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "streamlit"), "run", APP, "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), "--server.address", "127.0.0.1", *STREAMLIT_FLAGS],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
@@ -546,73 +810,205 @@ def server(tmp_path):
         log.close()
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Chromium not installed")
-def test_in_a_browser_step_play_click_delete(server):
-    import time
-
-    from playwright.sync_api import expect, sync_playwright
+@pytest.fixture
+def page(server):
+    """A fresh tab on the demo (its own session), with the live part loaded; (page, live frame)."""
+    from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            page.goto(server)
-            page.wait_for_selector(IDLE, timeout=60_000)
-            step_value = page.locator("[data-testid='stMetricValue']").first
-            loss_value = page.locator("[data-testid='stMetricValue']").nth(1)
-            expect(step_value).to_have_text("0", timeout=30_000)
+            tab = browser.new_page(viewport={"width": 1400, "height": 1250})
+            tab.goto(server)
+            tab.wait_for_selector(IDLE, timeout=60_000)
+            tab.wait_for_selector(LIVE, timeout=60_000)
+            live = tab.frame_locator(LIVE)
+            live.locator("[data-testid='demo-step']").wait_for(timeout=60_000)
+            from playwright.sync_api import expect
 
-            page.get_by_role("button", name="Step").click()
-            expect(step_value).to_have_text("1", timeout=30_000)
-            expect(loss_value).to_have_text(f"{PUBLISHED[0]:.6f}")
-            graph = page.locator(".mg-graph svg")
-            expect(graph).to_be_visible(timeout=30_000)
-            assert "x0" in graph.text_content() and "loss (class 0)" in graph.text_content()
-            plot = page.locator("[data-testid='stVegaLiteChart']").first
-            expect(plot.locator("svg, canvas").first).to_be_visible(timeout=30_000)
-            assert plot.bounding_box()["width"] > 300
-
-            # Play: the counter runs; its pace, page updates included, is the page's speed.
-            page.get_by_role("button", name="Play").click()
-            expect(page.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
-            time.sleep(2)
-            start_steps, start = int(step_value.inner_text()), time.monotonic()
-            time.sleep(6)
-            end_steps, end = int(step_value.inner_text()), time.monotonic()
-            rate = (end_steps - start_steps) / (end - start)
-            (ARTIFACTS / "demo-play-rate.txt").write_text(
-                f"{rate:.1f} steps/s while playing, page updates included (goal 10, ratio {rate / 10:.2f})\n"
-            )
-            assert end_steps > start_steps > 1
-            assert loss_value.inner_text() != f"{PUBLISHED[0]:.6f}"
-            page.get_by_role("button", name="Pause").click()
-            expect(page.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
-            page.wait_for_selector(IDLE, timeout=30_000)
-            paused = step_value.inner_text()
-            time.sleep(1.5)
-            assert step_value.inner_text() == paused
-
-            # A click on the map adds a point of the chosen class there.
-            expect(page.get_by_text("Data: 80 points")).to_be_visible()
-            box = plot.locator("svg, canvas").first.bounding_box()
-            page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.4)
-            expect(page.get_by_text("Data: 81 points")).to_be_visible(timeout=30_000)
-
-            # The table: delete row 1 (the example drawn is row 1: its caption moves to the next point).
-            # Editing a cell is left to the unit tests of apply_edits: typing into the canvas grid
-            # from a script proved unreliable.
-            settle(page)
-            table = page.locator("[data-testid='stDataFrame'] canvas").first
-            first_row = 35 + 17  # below the header; rows are 35 px high
-            table.click(position={"x": 15, "y": first_row}, force=True)  # the row's marker selects it
-            page.keyboard.press("Delete")
-            expect(page.get_by_text("Data: 80 points")).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("Example (1.502, -1.246) of class 1")).to_be_visible(timeout=30_000)
-
-            page.get_by_text("Watch a network learn").scroll_into_view_if_needed()
-            page.wait_for_selector(IDLE, timeout=30_000)
-            page.screenshot(path=ARTIFACTS / "demo.png", full_page=True)
+            expect(live.locator("[data-testid='demo-points']")).to_have_text("80", timeout=60_000)
+            expect(live.locator(".node").first).to_be_attached(timeout=60_000)
+            yield tab, live
         finally:
             browser.close()
+
+
+def live_frame(tab):
+    """The live part's frame, to run JavaScript in."""
+    return next(f for f in tab.frames if "micrograd_demo" in f.url)
+
+
+def node_text(live, label, part):
+    """The text of a graph node's `part` ("d" for data, "g" for grad), without its prefix."""
+    return live.locator(f".node[data-node='{label}'] text.{part}").text_content().split(" ", 1)[1]
+
+
+@pytest.mark.slow
+@browser_test
+def test_in_a_browser_step_play_pause(page):
+    import time
+
+    from playwright.sync_api import expect
+
+    tab, live = page
+    step = live.locator("[data-testid='demo-step']")
+    expect(step).to_have_text("0")
+    assert tab.locator("text=Deploy").count() == 0  # streamlit's chrome is off
+    live.get_by_role("button", name="Step").click()
+    expect(step).to_have_text("1", timeout=30_000)
+    expect(live.locator("#loss")).to_have_text(graph.fmt(PUBLISHED[0]))
+    grad_before = node_text(live, "w1.0.0", "g")
+
+    # Play: the counter runs; the page's own log of frames gives its pace.
+    js = live_frame(tab)
+    live.get_by_role("button", name="Play").click()
+    expect(live.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
+    wait_for(lambda: int(step.inner_text()) > 5, "Play to train", timeout=60)
+    js.evaluate("window.demoLog.length = 0")
+    time.sleep(5)
+    log = js.evaluate("window.demoLog.slice()")
+    grads = {node_text(live, "w1.0.0", "g") for _ in range(3) if time.sleep(0.3) is None}
+    assert len(log) >= 2 and log[-1]["step"] > log[0]["step"]
+    seconds = (log[-1]["t"] - log[0]["t"]) / 1000
+    steps_per_s = (log[-1]["step"] - log[0]["step"]) / seconds
+    updates_per_s = (len(log) - 1) / seconds
+    # the graph updates live: a node's grad changes between frames
+    assert len(grads | {grad_before}) > 1
+
+    # Pause: measured from the click to the first frame that says it is paused (training stopped before it).
+    clicked = js.evaluate("performance.now()")
+    at_click = int(step.inner_text())
+    live.get_by_role("button", name="Pause").click()
+    expect(live.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
+    time.sleep(2)
+    paused = step.inner_text()
+    time.sleep(1.5)
+    assert step.inner_text() == paused  # stopped
+    after = [e for e in js.evaluate("window.demoLog.slice()") if e["t"] > clicked]
+    moving = [e for e in after if e["step"] > at_click]
+    stopped = next(e for e in after if not e["playing"])
+    pause_ms = stopped["t"] - clicked
+    assert all(e["step"] == stopped["step"] for e in after[after.index(stopped):])  # no step after the pause
+    assert len({e["step"] for e in moving}) <= 5  # it stops within a few frames of the click
+    (ARTIFACTS / "demo-play-rate.txt").write_text(
+        f"{steps_per_s:.1f} steps/s while playing (goal 30, ratio {steps_per_s / 30:.2f})\n"
+        f"{updates_per_s:.1f} page updates/s (goal 10, ratio {updates_per_s / 10:.2f})\n"
+        f"{pause_ms:.0f} ms from the click on Pause to the first frame that says paused (goal 200, "
+        f"ratio {pause_ms / 200:.2f}), {int(paused) - at_click} steps after the click\n"
+    )
+    assert live.locator("#banner .error").count() == 0
+    live.locator(".node[data-node='w1.3.1']").hover(force=True)  # paused: inspect a node (the README's picture)
+    expect(live.locator("[data-testid='demo-tip']")).to_be_visible(timeout=10_000)
+    tab.screenshot(path=ARTIFACTS / "demo.png", full_page=True)
+
+
+@pytest.mark.slow
+@browser_test
+def test_in_a_browser_add_click_drag_delete_points(page):
+    from playwright.sync_api import expect
+
+    tab, live = page
+    count = live.locator("[data-testid='demo-points']")
+    canvas = live.locator("[data-testid='demo-map']")
+    box = canvas.bounding_box()
+    lo, hi = points.PLOT_RANGE
+
+    def at(x, y):  # page coordinates of the plot's (x, y)
+        return box["x"] + (x - lo) / (hi - lo) * box["width"], box["y"] + (hi - y) / (hi - lo) * box["height"]
+
+    # A click on an empty spot adds a point of the chosen class there (key 2 chooses class 2).
+    # The page notes when the button went down and when the count changed: the point's delay.
+    js = live_frame(tab)
+    js.evaluate("""() => {
+        window.clickTimes = {};
+        document.getElementById('map').addEventListener('mousedown', () => { window.clickTimes.down = performance.now(); }, true);
+        const count = document.getElementById('npts');
+        new MutationObserver(() => { if (count.textContent === '81') window.clickTimes.shown ??= performance.now(); })
+            .observe(document.getElementById('npts'), {childList: true, characterData: true, subtree: true});
+    }""")
+    canvas.click(position={"x": 5, "y": 5})  # the corner is empty: a point of class 0
+    expect(count).to_have_text("81", timeout=30_000)
+    times = js.evaluate("window.clickTimes")
+    (ARTIFACTS / "demo-click-delay.txt").write_text(
+        f"{times['shown'] - times['down']:.1f} ms from the button going down on the map to the new point drawn "
+        f"(goal 100, ratio {(times['shown'] - times['down']) / 100:.2f})\n"
+    )
+    tab.keyboard.press("2")
+    expect(live.locator(".cls.on")).to_have_text("2")
+    tab.mouse.click(*at(2.0, -2.0))
+    expect(count).to_have_text("82", timeout=30_000)
+    expect(tab.get_by_text("Data: 82 points")).to_be_visible(timeout=30_000)
+
+    # A click on a point (the new one) shows its graph, and nothing errors.
+    tab.mouse.click(*at(2.0, -2.0))
+    expect(live.locator(".node[data-node='loss (class 2)']")).to_be_attached(timeout=30_000)
+    shown = lambda label: float(node_text(live, label, "d"))  # noqa: E731
+    wait_for(lambda: abs(shown("x0") - 2.0) < 0.02 and abs(shown("x1") + 2.0) < 0.02, "the new point's graph", timeout=30)
+    assert count.inner_text() == "82" and live.locator("#banner div").count() == 0
+    assert tab.locator("[data-testid='stException']").count() == 0
+
+    # Drag it elsewhere: it moves (its graph shows where it went).
+    tab.mouse.move(*at(2.0, -2.0))
+    tab.mouse.down()
+    tab.mouse.move(*at(1.0, -1.5), steps=5)
+    tab.mouse.move(*at(0.5, -1.0), steps=5)
+    tab.mouse.up()
+    wait_for(lambda: abs(shown("x0") - 0.5) < 0.02 and abs(shown("x1") + 1.0) < 0.02, "the moved point's graph", timeout=30)
+    assert count.inner_text() == "82"
+
+    # Shift-click deletes it (and a shift-click beside every point adds nothing).
+    tab.keyboard.down("Shift")
+    tab.mouse.click(*at(-2.4, -2.4))  # an empty corner
+    tab.mouse.click(*at(0.5, -1.0))
+    tab.keyboard.up("Shift")
+    expect(count).to_have_text("81", timeout=30_000)
+    expect(tab.get_by_text("Data: 81 points")).to_be_visible(timeout=30_000)
+    assert tab.locator("[data-testid='stException']").count() == 0
+    tab.screenshot(path=ARTIFACTS / "demo-points.png", full_page=True)
+
+
+@pytest.mark.slow
+@browser_test
+def test_in_a_browser_hover_a_node_for_its_details(page):
+    from playwright.sync_api import expect
+
+    tab, live = page
+    live.get_by_role("button", name="Step").click()
+    expect(live.locator("[data-testid='demo-step']")).to_have_text("1", timeout=30_000)
+    node = live.locator(".node[data-node='w1.0.0']")
+    node.hover(force=True)
+    tip = live.locator("[data-testid='demo-tip']")
+    expect(tip).to_be_visible(timeout=10_000)
+    text = tip.text_content()
+    assert text.startswith("w1.0.0") and "parameter" in text and "layer 1, neuron 0" in text
+    assert f"grad {node_text(live, 'w1.0.0', 'g')}" in text
+    assert "path to the loss: w1.0.0 → *" in text and text.rstrip().endswith("loss (class 0)")
+    assert live.locator(".edge.hot").count() >= 5  # the path is drawn
+    node.click(force=True)  # pinned beside the map
+    expect(live.locator("[data-testid='demo-details']")).to_contain_text("path to the loss: w1.0.0")
+    tab.screenshot(path=ARTIFACTS / "demo-hover.png", full_page=True)
+
+
+@pytest.mark.slow
+@browser_test
+@needs_answer_key
+def test_in_a_browser_my_code_with_a_wrong_derivative(page, tmp_path):
+    from playwright.sync_api import expect
+
+    tab, live = page
+    path = write_engine(tmp_path, student_engines.WRONG_TANH)
+    field = tab.get_by_role("textbox", name="your engine file")
+    field.fill(str(path))
+    field.press("Enter")
+    tab.wait_for_selector(IDLE, timeout=30_000)
+    tab.get_by_text("my code", exact=True).click()
+    expect(live.locator("#engine")).to_contain_text("my code", timeout=30_000)
+    banner = live.locator("#banner .error")
+    expect(banner).to_contain_text("gradients differ from the reference", timeout=30_000)
+    expect(banner).to_contain_text("local derivative of tanh (8 nodes) is wrong")
+    expect(live.locator(".node.wrong")).to_have_count(8)
+    assert {live.locator(".node.wrong").nth(i).get_attribute("data-node") for i in range(8)} == {"tanh"}
+    live.get_by_role("button", name="Step").click()  # it still trains, on the student's gradients
+    expect(live.locator("[data-testid='demo-step']")).to_have_text("1", timeout=30_000)
+    tab.screenshot(path=ARTIFACTS / "demo-my-code.png", full_page=True)
