@@ -342,6 +342,7 @@ def test_step_play_pause_reset(app):
     assert not at.exception and not at.error
 
 
+@pytest.mark.requires_dot
 def test_the_graph_and_the_plot_are_on_the_page(app):
     at = app
     at.button(key="step").click().run()
@@ -546,6 +547,8 @@ def server(tmp_path):
         log.close()
 
 
+@pytest.mark.requires_dot
+@pytest.mark.requires_chromium
 @pytest.mark.slow
 @pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="Chromium not installed")
 def test_in_a_browser_step_play_click_delete(server):
