@@ -19,32 +19,32 @@ force ?=
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# .venv/.installed-GROUP: the group's requirements are installed (base: the project's own).
-# Bytecode is compiled on first import rather than at install time: a quicker first `make check`.
+# .venv/.installed-GROUP: the group's requirements are installed, with the project's own (base),
+# in one pip run. Bytecode is compiled on first import rather than here: a quicker first `make check`.
 $(VENV)/.installed-%: pyproject.toml tools/requirements.py | $(PY)
-	$(PY) tools/requirements.py $* > $(VENV)/requirements-$*.txt
+	$(PY) tools/requirements.py base $* > $(VENV)/requirements-$*.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r $(VENV)/requirements-$*.txt
 	@touch $@
 
 GROUPS := $(shell $(PYTHON) tools/requirements.py --groups)
 
-setup: system-packages $(VENV)/.installed-base $(addprefix $(VENV)/.installed-,$(GROUPS))
+setup: system-packages $(addprefix $(VENV)/.installed-,$(GROUPS))
 
 system-packages:
 	@$(SYSTEM_PACKAGES) dot chromium bwrap
 
 # The text report in the terminal; its HTML twin (graphs, training curves) in build/report.html.
 # A short score is feedback, not a failure of make: only usage or internal errors (status 2) fail.
-check: $(VENV)/.installed-base $(VENV)/.installed-plots
+check: $(VENV)/.installed-plots
 	@$(SYSTEM_PACKAGES) dot
 	@$(PY) -m grader check $(exercise) --html build/report.html; test $$? -le 1
 
 # pytest's status goes to make as it is: 5 (no test collected) fails like a failing test
-test: $(VENV)/.installed-base $(VENV)/.installed-test
+test: $(VENV)/.installed-test
 	@$(SYSTEM_PACKAGES) dot chromium bwrap
 	$(PY) -m pytest
 
-test-fast: $(VENV)/.installed-base $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test
 	@$(SYSTEM_PACKAGES) dot chromium bwrap
 	$(PY) -m pytest -m "not slow"
 
@@ -53,16 +53,16 @@ stubs: $(VENV)/.installed-base
 	$(PY) -m grader stubs $(if $(filter 1 yes true,$(force)),--force)
 
 # The nbgrader course in build/nbgrader/ (assignment "micrograd", release generated).
-nbgrader: $(VENV)/.installed-base $(VENV)/.installed-nbgrader
+nbgrader: $(VENV)/.installed-nbgrader
 	@$(SYSTEM_PACKAGES) bwrap
 	$(PY) -m grader nbgrader
 
-bench: $(VENV)/.installed-base $(VENV)/.installed-bench
+bench: $(VENV)/.installed-bench
 	@$(SYSTEM_PACKAGES) dot bwrap
 	$(PY) bench/run.py
 
 .PHONY: demo
-demo: $(VENV)/.installed-base $(VENV)/.installed-demo
+demo: $(VENV)/.installed-demo
 	@$(SYSTEM_PACKAGES) dot
 	$(VENV)/bin/streamlit run demo/app.py --browser.gatherUsageStats false
 
@@ -96,7 +96,7 @@ $(C_BUILD)/float-repr-check: c/float_repr_check.c c/float_repr.c c/float_repr.h
 	$(CC) $(C_CFLAGS) -o $@ c/float_repr_check.c c/float_repr.c
 
 # The Gradescope autograder: build/gradescope/autograder.zip (needs PyTorch here, not in the container).
-gradescope: $(VENV)/.installed-base $(VENV)/.installed-torch
+gradescope: $(VENV)/.installed-torch
 	$(PY) -m grader gradescope
 
 # The student kit: build/student/ (exercises, grader, precomputed expectations; no answer code).
