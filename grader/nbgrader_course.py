@@ -262,6 +262,7 @@ kit's grader, in child processes; after the run, MicrogradScores writes each tes
 score from that grade, replacing whatever the kernel produced there; SaveAutoGrades then records
 those scores. The hidden seed below adds hidden cases and stays here, on the instructor's side.
 """
+import os
 import sys
 
 KIT = {kit!r}
@@ -278,6 +279,9 @@ c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # a deleted test cell comes back (nbgrader's own repair) and is scored like the others
 c.OverwriteCells.add_missing_cells = True
+# the exchange (release_assignment, collect, release_feedback) in the course folder, not nbgrader's
+# system-wide /usr/local/share/nbgrader/exchange; on a shared server, a folder every student reaches
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
 
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 steps.insert(steps.index(SaveAutoGrades), "grader.nbgrader_scores.MicrogradScores")
