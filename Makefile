@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 # nbgrader shells out to alembic, found on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-# graphviz's dot, Chromium, bubblewrap: installed where possible, else the command is printed
+# graphviz's dot, Chromium, bubblewrap, valgrind, unzip: installed where possible, else the command is printed
 SYSTEM_PACKAGES := tools/system-packages
 
 exercise ?=
@@ -31,7 +31,7 @@ GROUPS := $(shell $(PYTHON) tools/requirements.py --groups)
 setup: system-packages $(addprefix $(VENV)/.installed-,$(GROUPS))
 
 system-packages:
-	@$(SYSTEM_PACKAGES) dot chromium bwrap
+	@$(SYSTEM_PACKAGES) dot chromium bwrap valgrind unzip
 
 # The text report in the terminal; its HTML twin (graphs, training curves) in build/report.html.
 # A short score is feedback, not a failure of make: only usage or internal errors (status 2) fail.
@@ -41,11 +41,11 @@ check: $(VENV)/.installed-plots
 
 # pytest's status goes to make as it is: 5 (no test collected) fails like a failing test
 test: $(VENV)/.installed-test
-	@$(SYSTEM_PACKAGES) dot chromium bwrap
+	@$(SYSTEM_PACKAGES) dot chromium bwrap valgrind unzip
 	$(PY) -m pytest
 
 test-fast: $(VENV)/.installed-test
-	@$(SYSTEM_PACKAGES) dot chromium bwrap
+	@$(SYSTEM_PACKAGES) dot chromium bwrap valgrind unzip
 	$(PY) -m pytest -m "not slow"
 
 # force=1 overwrites files edited since the last run, after copying them to .stubs-backup/<time>/.

@@ -15,6 +15,7 @@ SYSTEM_TOOLS = {
     "requires_dot": ("dot", "graphviz's `dot`", "graphviz"),
     "requires_chromium": ("chromium", "Chromium", "chromium"),
     "requires_bwrap": ("bwrap", "bubblewrap's `bwrap`", "bubblewrap"),
+    "requires_unzip": ("unzip", "unzip", "unzip"),
 }
 
 

@@ -10,7 +10,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "system-packages"
 ALL = ["dot", "chromium", "bwrap"]
-PROVIDES = {"graphviz": "dot", "chromium": "chromium", "bubblewrap": "bwrap"}
 
 # a package manager that logs its arguments and "installs" a package by putting its program on PATH
 FAKE_MANAGER = """#!/bin/bash
@@ -18,7 +17,8 @@ echo "${0##*/} $*" >> "$FAKE_LOG"
 [ -n "${FAKE_FAIL:-}" ] && exit 100
 for word in "$@"; do
     case "$word" in
-        graphviz) program=dot ;; chromium) program=chromium ;; bubblewrap) program=bwrap ;; *) continue ;;
+        graphviz) program=dot ;; chromium) program=chromium ;; bubblewrap) program=bwrap ;;
+        valgrind) program=valgrind ;; unzip) program=unzip ;; *) continue ;;
     esac
     echo '#!/bin/bash' > "$FAKE_BIN/$program"
     /bin/chmod +x "$FAKE_BIN/$program"
@@ -104,6 +104,12 @@ def test_no_package_manager_names_the_packages(tmp_path):
 def test_an_unknown_program_is_a_usage_error(tmp_path):
     proc, calls = Machine(tmp_path).run("dot", "latex")
     assert proc.returncode == 2 and "latex" in proc.stderr and calls == []
+
+
+def test_the_tests_other_programs_come_the_same_way(tmp_path):
+    proc, calls = Machine(tmp_path, present=ALL).run("--strict", *ALL, "valgrind", "unzip")
+    assert proc.returncode == 0
+    assert calls[-1] == "apt-get install -y -qq --no-install-recommends valgrind unzip"
 
 
 @pytest.mark.parametrize("user", ["Makefile", ".ci/run"])
