@@ -33,6 +33,7 @@ def pytest_configure(config):
         config.addinivalue_line("markers", f"{marker}: needs {what} ({program} on PATH); skipped without it")
 
 
+@pytest.hookimpl(tryfirst=True)  # before fixtures are set up: a skipped test builds nothing
 def pytest_runtest_setup(item):
     for marker in SYSTEM_TOOLS:
         if item.get_closest_marker(marker):
