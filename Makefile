@@ -52,8 +52,9 @@ test-fast: $(VENV)/.installed-test
 stubs: $(VENV)/.installed-base
 	$(PY) -m grader stubs $(if $(filter 1 yes true,$(force)),--force)
 
-# The nbgrader course in build/nbgrader/ (assignment "micrograd", release generated).
-nbgrader: $(VENV)/.installed-nbgrader
+# The nbgrader course in build/nbgrader/ (assignment "micrograd", release generated). PyTorch
+# too: autograde checks the hidden cases' expected values against it, live.
+nbgrader: $(VENV)/.installed-nbgrader $(VENV)/.installed-torch
 	@$(SYSTEM_PACKAGES) bwrap
 	$(PY) -m grader nbgrader
 
