@@ -17,6 +17,10 @@ from grader.spec import part_of, select
 from grader.store import public_torch
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
+# The student kit ships neither the HTML report (it draws with the reference engine) nor a
+# reference to compute hidden cases' values with: there, `check` does not offer them.
+HTML_REPORT = (pathlib.Path(__file__).resolve().parent / "html_report.py").is_file()
+HIDDEN_CASES = not expect.STORE.exists()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,13 +150,14 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
                 "this is the kit's fault, please report it")
             continue
         got, error = outcome.results.get(i), outcome.errors.get(i)
+        result.total += 1  # every case counts, whatever the code does: runs stay comparable
         if error and error["type"] == "RecursionError" and case.get("deep") and settings.deep_recursion == "warn":
             result.warnings.append(
                 f"Your backward() is recursive: on {case['name']} it exceeded Python's recursion limit. "
                 "Not deducted, but a real network can be that deep — an explicit stack or list instead of "
                 "recursion handles any depth.")
+            result.passed += 1  # counted as passing: the policy is a warning, not a deduction
             continue
-        result.total += 1
         if got is not None and not compare.first_difference(got, want, settings.rel_tol, settings.abs_tol):
             result.passed += 1
             continue
@@ -185,6 +190,10 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
     elif result.total == 0:
         result.status = "error"
         result.summary = "no case could be graded"
+    elif result.internal_errors and result.passed == result.total:
+        result.status = "error"  # the unchecked cases are the kit's fault: not a pass, not the student's failure
+        result.summary = (f"{result.passed}/{result.total} cases pass; "
+                          f"{len(result.internal_errors)} could not be checked (internal error)")
     elif not_implemented == result.total - result.passed and result.passed == 0:
         result.status = "not_attempted"
         result.summary = "not written yet — " + result.failure.problem.removeprefix("NotImplementedError: ")
@@ -304,12 +313,14 @@ def add_arguments(parser):
                         help="parts (engine, nn, train) or test ids (engine.tanh); default: all")
     parser.add_argument("--submission", default=str(DEFAULT_SUBMISSION),
                         help="folder with engine.py, nn.py, train.py (default: exercises/)")
-    parser.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
+    parser.add_argument("--format", choices=["text", "json", "gradescope"] + (["html"] if HTML_REPORT else []), default="text")
     parser.add_argument("--out", help="write the report to this file (atomically) instead of the terminal")
-    parser.add_argument("--html", metavar="FILE",
-                        help="also write the HTML report (graphs, curves) to FILE, from the same results")
+    if HTML_REPORT:
+        parser.add_argument("--html", metavar="FILE",
+                            help="also write the HTML report (graphs, curves) to FILE, from the same results")
     parser.add_argument("--config", help="instructor settings (TOML); default: grader.toml at the kit's root")
-    parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed (instructors)")
+    if HIDDEN_CASES:
+        parser.add_argument("--hidden-seed", type=int, help="add hidden cases drawn from this seed (instructors)")
 
 
 def run(args):
@@ -320,8 +331,12 @@ def run(args):
     except config.ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.hidden_seed is not None:
+    if getattr(args, "hidden_seed", None) is not None:
         settings.hidden_seed = args.hidden_seed
+    if settings.hidden_seed is not None and not HIDDEN_CASES:
+        print("error: hidden cases are graded by your instructor: this kit has no reference to check them "
+              "against (remove hidden_seed from the settings)", file=sys.stderr)
+        return 2
     if not pathlib.Path(args.submission).is_dir():
         print(f"error: {args.submission} is not a folder", file=sys.stderr)
         return 2
@@ -331,7 +346,9 @@ def run(args):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     reports.emit(report, args.format, args.out)
-    if args.html:
+    if getattr(args, "html", None):
         reports.write_atomic(args.html, reports.render(report, "html"))
         print(f"HTML report (graphs and curves): {args.html}")
+    if any(t.internal_errors for t in report.tests):
+        return 2  # the kit's fault, not the student's: never a pass
     return 0 if report.full_marks else 1

@@ -44,8 +44,14 @@ RUN_AUTOGRADER = """\
 #!/usr/bin/env bash
 # Gradescope runs this for each submission. The grader writes $ROOT/results/results.json itself.
 set -euo pipefail
-ROOT="${AUTOGRADER_ROOT:-/autograder}"
+# Relative paths (a local try-out) are taken from where this was started, before moving to source/.
+ROOT="$(cd "${AUTOGRADER_ROOT:-/autograder}" && pwd)"
 PYTHON="${AUTOGRADER_PYTHON:-$ROOT/venv/bin/python}"
+case "$PYTHON" in
+    /*) ;;
+    */*) PYTHON="$PWD/$PYTHON" ;;  # a bare name (python3) is looked up on PATH
+esac
+export AUTOGRADER_ROOT="$ROOT"
 cd "$ROOT/source"
 exec "$PYTHON" -m grader.gradescope_run
 """

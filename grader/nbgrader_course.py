@@ -261,6 +261,7 @@ sandboxed child processes are the only place where student code runs, and writes
 output and score from that grade; SaveAutoGrades then records those scores. The hidden seed below
 adds hidden cases and stays here, on the instructor's side.
 """
+import os
 import sys
 
 KIT = {kit!r}
@@ -275,6 +276,9 @@ c.CourseDirectory.course_id = {course!r}
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 # a deleted test cell comes back (nbgrader's own repair) and is scored like the others
 c.OverwriteCells.add_missing_cells = True
+# the exchange (release_assignment, collect, release_feedback) in the course folder, not nbgrader's
+# system-wide /usr/local/share/nbgrader/exchange; on a shared server, a folder every student reaches
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
 
 # only what was submitted as files (nbgrader follows links); no character that UTF-8 cannot encode,
 # which would fail the notebook's whole grade when nbgrader writes it

@@ -44,7 +44,7 @@ class ExerciseItem(pytest.Item):
 
     def runtest(self):
         result = self._report().tests_by_id[self.name]
-        if result.score < result.max_score:
+        if result.score < result.max_score or result.internal_errors:
             raise GradeFailure(feedback(result))
 
     def _report(self):

@@ -24,17 +24,11 @@ DEFAULT_OUT = KIT_ROOT / "build" / "student"
 SOLUTIONS = KIT_ROOT / "solutions"
 RELEASE_REF = KIT_ROOT / "grader" / "release_ref"
 TEMPLATES = KIT_ROOT / "grader" / "templates" / "release"
-# what `check` needs, minus: live PyTorch (its values are shipped), and the HTML report, which
-# draws graphs with the reference engine (replaced by a note saying so)
-ENTRY_MODULES = ("__main__", "cli", "check", "child")  # child.py is run as a script by sandbox.py
+# what `check` and the notebook course's test cells (MICROGRAD_KIT) need, minus: live PyTorch
+# (its values are shipped), and the HTML report, which draws graphs with the reference engine
+# (without it, `check` offers no HTML option)
+ENTRY_MODULES = ("__main__", "cli", "check", "child", "notebook_check")  # child.py is run as a script by sandbox.py
 NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
-HTML_NOTE = '''"""The HTML report draws the reference engine's graphs, which the student kit does not ship."""
-
-
-def render(report):
-    """Stop with what to use instead."""
-    raise SystemExit("error: the HTML report is not part of the student kit: use --format text (the default) or json")
-'''
 SHIPPED_DATA = ("public_torch.json", "report.schema.json")
 SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers
 WORD = re.compile(r"[A-Za-z_]\w*")
@@ -151,7 +145,6 @@ def build(out=DEFAULT_OUT):
     for name in SHIPPED_DATA:
         shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
     (grader_dir / "data" / expect.STORE.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
-    (grader_dir / "html_report.py").write_text(HTML_NOTE)
     ref_dir = tmp / "micrograd_ref"
     ref_dir.mkdir()
     for path in sorted(RELEASE_REF.glob("*.py")):

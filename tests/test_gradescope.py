@@ -196,3 +196,22 @@ def test_zip_settings_keep_the_instructors_and_add_the_containers():
     assert tomllib.loads(settings_toml("", 1))["grading"]["run_as"] == "nobody"
     with pytest.raises(config.ConfigError):
         settings_toml('[gradescope]\nvisibility = "sometimes"\n', 1)
+
+
+@pytest.mark.slow
+def test_the_readmes_local_run_works_with_relative_paths(autograder_zip, tmp_path):
+    """`AUTOGRADER_ROOT=ROOT AUTOGRADER_PYTHON=.venv/bin/python ROOT/source/run_autograder`, from the
+    kit's folder, as the README writes it: both paths relative to where it is started."""
+    root = autograder_root(autograder_zip, copy_solutions(tmp_path / "s"))
+    script = root / "source" / "run_autograder"
+    script.chmod(0o755)  # as `unzip` leaves it (zipfile does not keep modes; test_zip_layout checks them)
+    relative = os.path.relpath(root, ROOT)
+    env = dict(os.environ, AUTOGRADER_ROOT=relative, AUTOGRADER_PYTHON=".venv/bin/python")
+    try:
+        proc = subprocess.run([f"{relative}/source/run_autograder"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+        results = json.loads((root / "results" / "results.json").read_text()) if proc.returncode == 0 else None
+    finally:
+        shutil.rmtree(root)
+    assert proc.returncode == 0, proc.stderr
+    assert results["score"] == pytest.approx(FULL)

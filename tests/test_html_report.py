@@ -80,6 +80,7 @@ def test_every_graded_test_is_in_the_table(buggy_report, buggy_html):
         assert t.summary in table and t.hint in table
 
 
+@pytest.mark.requires_dot
 def test_tanh_graph_marks_the_input_with_both_gradients(buggy_report, buggy_html):
     failure = next(t for t in buggy_report.tests if t.id == "engine.tanh").failure
     a, ga, g = failure.inputs["a"], failure.inputs["ga"], failure.inputs["g"]
@@ -96,6 +97,7 @@ def test_tanh_graph_marks_the_input_with_both_gradients(buggy_report, buggy_html
     assert re.search(rf"out.grad \(upstream gradient\)</th><td class=\"num\">{g:g}<", html)
 
 
+@pytest.mark.requires_dot
 def test_backward_graph_marks_exactly_the_wrong_nodes(buggy_report, buggy_html):
     failure = next(t for t in buggy_report.tests if t.id == "engine.backward").failure
     # the chain n0 -> n1 -> n2 with local derivatives 3 and -0.5: by hand, grads -1.5, -0.5, 1;
@@ -186,6 +188,7 @@ def test_without_dot_the_graph_is_listed_as_text(buggy_report, monkeypatch, tmp_
     assert len(svgs(section(html, "train.loop"))) == 2  # the curves need no graphviz
 
 
+@pytest.mark.requires_dot
 def test_without_matplotlib_the_losses_are_a_table(buggy_report, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     html = html_report.render(buggy_report)
@@ -211,6 +214,7 @@ ODD = st.recursive(
     max_leaves=8)
 
 
+@pytest.mark.requires_dot
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # the fixture's long repr
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -302,6 +306,8 @@ def colours(png):
     return len(counts), 1 - white / (rgb.width * rgb.height)
 
 
+@pytest.mark.requires_dot
+@pytest.mark.requires_chromium
 @pytest.mark.slow
 def test_buggy_report_renders_in_chromium(buggy_html):
     png, requests, sizes = screenshot(buggy_html, "report-buggy")
@@ -311,6 +317,7 @@ def test_buggy_report_renders_in_chromium(buggy_html):
     assert distinct > 200 and inked > 0.05, (distinct, inked)
 
 
+@pytest.mark.requires_chromium
 @pytest.mark.slow
 def test_correct_report_renders_in_chromium(tmp_path):
     report = check.grade(ROOT / "solutions", ["engine.add", "train.loop"])

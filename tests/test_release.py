@@ -1,6 +1,7 @@
 """The student release: no answer code in it (literally, and nothing in it scores when handed in),
 its expectations agree with live PyTorch, and `make check` in it gives the answer key full marks
 (without PyTorch) and a buggy submission its diagnosis."""
+import argparse
 import json
 import os
 import pathlib
@@ -11,7 +12,9 @@ import sys
 
 import pytest
 
-from grader import cases, check, compare, expect, release, stubs
+from grader import cases, check, compare, expect, release, reports, sandbox, stubs
+from grader.config import Settings
+from grader.results import Report
 from grader.spec import TEST_IDS
 from tests.classroom import MUTANTS, SOLUTIONS, copy_solutions, mutate
 
@@ -170,3 +173,81 @@ def test_the_release_grades_with_its_requirements_only(kit, tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=kit, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["50.0", "50.0", "precomputed"]
+
+
+def kit_command(kit, *args):
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=kit, capture_output=True, text=True,
+                          env=dict(os.environ, NO_COLOR="1"), timeout=300)
+
+
+def test_the_student_kit_offers_only_what_it_can_do(kit, tmp_path):
+    shown = kit_command(kit, "check", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert "html" not in shown.stdout.lower() and "--hidden-seed" not in shown.stdout
+    assert "html" not in (kit / "README.md").read_text().lower()
+    # neither the HTML report (no reference engine to draw with) nor hidden cases (no reference to
+    # check them against): a usage error, as documented
+    for args in (["--html", str(tmp_path / "r.html")], ["--format", "html"], ["engine.add", "--hidden-seed", "3"]):
+        proc = kit_command(kit, "check", *args)
+        assert proc.returncode == 2 and "usage:" in proc.stderr, (args, proc.stdout, proc.stderr)
+        assert "All tests pass" not in proc.stdout
+    settings = tmp_path / "grader.toml"
+    settings.write_text("[grading]\nhidden_seed = 3\n")
+    proc = kit_command(kit, "check", "engine.add", "--config", str(settings))
+    assert proc.returncode == 2 and "hidden cases" in proc.stderr and proc.stdout == ""
+
+
+def test_a_case_the_kit_cannot_check_is_never_a_pass(monkeypatch, capsys):
+    cases_ = check.build_cases("engine.add")
+    want = [expect.expected("engine.add", c) for c, _ in cases_]
+    outcome = sandbox.RunOutcome("engine.add", results=dict(enumerate(want)))  # the student's code: right
+    # PyTorch disagrees with the reference on the last three cases: the kit's fault, not counted
+    torch = [dict(w, out=w["out"] + 1.0) if i >= len(want) - 3 else w for i, w in enumerate(want)]
+    result = check.score_test("engine.add", cases_, outcome, want, torch, Settings(), 2)
+    assert (result.passed, result.total) == (len(cases_) - 3, len(cases_) - 3)
+    assert len(result.internal_errors) == 3 and result.status == "error"
+    assert "internal error" in result.summary
+    report = Report(submission="s", tests=[result], score=result.score, max_score=result.max_score)
+    assert not report.full_marks
+    assert "All tests pass" not in reports.render(report, "text")
+    monkeypatch.setattr(check, "grade", lambda *a, **k: report)
+    parser = argparse.ArgumentParser()
+    check.add_arguments(parser)
+    assert check.run(parser.parse_args(["engine.add"])) == 2
+    assert "All tests pass" not in capsys.readouterr().out
+
+
+NOTEBOOK_RUN = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+
+shell = InteractiveShell.instance()
+for source in json.load(open("cells.json")):
+    shell.run_cell(source, store_history=True)
+print("grader from", sys.modules["grader"].__file__)
+"""
+
+
+def test_notebook_test_cells_grade_with_the_student_kit(kit, tmp_path):
+    """The nbgrader course's test cells, with MICROGRAD_KIT set to the student kit (the kit with the
+    answer key out of reach), grade the answer cells run in an IPython shell."""
+    from grader import nbgrader_course
+    from grader.spec import DEFAULT_POINTS
+
+    nb, layout = nbgrader_course.notebook(SOLUTIONS, DEFAULT_POINTS)
+    folder = tmp_path / "micrograd"
+    folder.mkdir()
+    (folder / f"{nbgrader_course.CHECK_MODULE}.py").write_text(nbgrader_course.CHECK_TEMPLATE.format(
+        kit=str(tmp_path / "no-kit-here"), layout=nbgrader_course._pretty(layout)))
+    wanted = {"engine_tanh", "nn_neuron"}
+    cells = [c.source for c in nb.cells if c.cell_type == "code"
+             and (not c.metadata["nbgrader"].get("grade") or c.metadata["nbgrader"]["grade_id"] in wanted)]
+    (folder / "cells.json").write_text(json.dumps(cells))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-c", NOTEBOOK_RUN], cwd=folder, capture_output=True, text=True,
+                          env=dict(env, MICROGRAD_KIT=str(kit), NO_COLOR="1"), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert f"grader from {kit / 'grader' / '__init__.py'}" in proc.stdout
+    for test_id in ("engine.tanh", "nn.neuron"):
+        points = DEFAULT_POINTS[test_id]
+        assert f"{test_id}: {points:g}/{points:g} points" in proc.stdout, proc.stdout
