@@ -101,7 +101,9 @@ def test_stored_torch_expectations_are_current(torch):
     assert stored.keys() == live.keys()
     for test_id in live:
         assert stored[test_id]["digest"] == live[test_id]["digest"], f"{test_id}: cases changed; run python -m grader expectations"
-        assert not check.compare.first_difference(stored[test_id]["values"], live[test_id]["values"], 1e-15, 0)
+        # PyTorch's CPU kernels differ by machine (vector width) in the last bits only: 1e-12 is
+        # far below any tolerance a student is graded with, and far above that noise
+        assert not check.compare.first_difference(stored[test_id]["values"], live[test_id]["values"], 1e-12, 0)
 
 
 @pytest.mark.parametrize("test_id", TEST_IDS)
