@@ -50,3 +50,24 @@ def csv_cell(value):
     text = clean(value)
     risky = text.startswith(_FORMULA_START) or text.lstrip(" \t\n").startswith(_FORMULA_START)
     return "'" + text if risky else text
+
+
+def clean_all(x):
+    """Plain data (dicts, lists) with every string in it cleaned."""
+    if isinstance(x, str):
+        return clean(x)
+    if isinstance(x, dict):
+        return {k: clean_all(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [clean_all(v) for v in x]
+    return x
+
+
+def cleaned(report):
+    """A copy of `report` (grader.results.Report) with every string in it cleaned: what every view
+    starts from, so that a stored or merged report is as safe to show as a fresh one."""
+    from grader.results import from_dict
+
+    copy = from_dict(clean_all(report.to_dict()))
+    copy.submission = line(copy.submission)
+    return copy

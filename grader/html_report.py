@@ -12,7 +12,7 @@ import re
 import graphviz
 import jinja2
 
-from grader import report_graphs, reports
+from grader import escape, report_graphs, reports
 from grader.compare import LABELS
 from grader.report_graphs import differs, show
 
@@ -32,7 +32,9 @@ class Row:
 
 
 def render(report):
-    """The report as one self-contained HTML page."""
+    """The report as one self-contained HTML page (every string escaped, and cleaned of control
+    and bidirectional characters first)."""
+    report = escape.cleaned(report)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     drawing = {"dot_missing": False, "plots_missing": False}
