@@ -158,12 +158,20 @@ EVENTS = {
 }
 
 
+def _unique(pairs):
+    """A JSON object whose keys are all different (json.loads would keep the last of two)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("a key given twice")
+    return obj
+
+
 def parse(raw, test_id):
     """One line from the child as an accepted event dict, or Invalid."""
     if len(raw) > MAX_LINE:
         raise Invalid("an event is larger than any the grader sends")
     try:
-        event = json.loads(raw)
+        event = json.loads(raw, object_pairs_hook=_unique)
     except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, an int of 5,000 digits, nesting
         raise Invalid("a line is not valid JSON" if not isinstance(exc, RecursionError)
                       else "a line is nested deeper than any the grader sends") from None
