@@ -51,14 +51,18 @@ def student(folder, code, line=ADD, file="engine.py", keep=True):
 
 
 def forge(payload, then_exit=False):
-    """Student code writing `payload` to the grader's results pipe (the one FIFO among its fds)."""
+    """Student code writing `payload` (bytes, or Python code that makes them) to the grader's
+    results pipe (the one FIFO among its fds)."""
     exit_line = "os._exit(0)" if then_exit else ""
+    payload = payload if isinstance(payload, str) else repr(payload)
     return f"""
         import os, stat
         for fd in range(3, 256):
             try:
                 if stat.S_ISFIFO(os.fstat(fd).st_mode):
-                    os.write(fd, {payload!r})
+                    data = {payload}
+                    while data:
+                        data = data[os.write(fd, data):]
             except OSError:
                 pass
         {exit_line}
@@ -87,6 +91,7 @@ FORGED_BY_STUDENT = [
         b'{"event": "result", "case": 0, "values": {"out": 1.0, "grads": {"a": 1.0}}}\n{"event": "done"}\n', True)),
     ("done before any result", forge(b'{"event": "done"}\n', True)),
     ("a tamper event that names a number", forge(b'{"event": "tamper", "what": 5}\n{"event": "done"}\n', True)),
+    ("a flood of 20 MiB", forge("b'x' * (20 << 20)")),
     ("a result for a case that never started", forge(
         b'{"event": "result", "case": 1, "values": {"out": 2.0, "grads": [1.0, 1.0]}}\n')),
 ]
