@@ -32,6 +32,7 @@ class Invalid(Exception):
 # value shapes: each is a function that returns the accepted value or raises Invalid
 
 def text(limit=MAX_TEXT):
+    """A string of at most `limit` characters."""
     def check(x):
         if type(x) is not str or len(x) > limit:
             raise Invalid("a text field is not a string of bounded length")
@@ -48,12 +49,14 @@ def tagged(x):
 
 
 def number(x):
+    """A float (NaN and infinities included: they are results too), or a tagged non-number."""
     if type(x) is float:
         return x
     return tagged(x)
 
 
 def list_of(item, limit=MAX_LIST):
+    """A list of at most `limit` entries, each of shape `item`."""
     def check(x):
         if type(x) is not list or len(x) > limit:
             raise Invalid("a list is not a list of bounded length")
@@ -77,12 +80,14 @@ def _floats(x):
 
 
 def call_index(x):
+    """A node index in backward()'s calls."""
     if type(x) is not int or not 0 <= x < MAX_CALL:
         raise Invalid("backward()'s calls are not node indices")
     return x
 
 
 def calls(x):
+    """backward()'s calls: the node indices whose _backward ran, in order."""
     if type(x) is not list or len(x) > MAX_LIST:
         raise Invalid("backward()'s calls are not a list of bounded length")
     if all(type(v) is int and 0 <= v < MAX_CALL for v in x):
@@ -100,6 +105,7 @@ def record(**fields):
 
 
 def one_of(*shapes):
+    """The first of `shapes` that accepts the value."""
     def check(x):
         for shape in shapes:
             try:

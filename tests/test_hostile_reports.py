@@ -320,6 +320,20 @@ def test_html_escapes_script_in_a_message_and_a_folder_name(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;script&gt;alert(" in page
 
 
+def test_class_analytics_escape_a_folder_name_and_a_grader_error():
+    from grader import analytics
+
+    results = [fake_result("<script>alert(1)</script>\x1b[2J", 2.0),
+               {"student": "<img src=x onerror=alert(1)>", "report": None, "error": "ValueError: <script>"}]
+    for r in results[:1]:
+        for t in r["report"]["tests"]:
+            t.update(status="passed", elapsed=0.1, title="", summary="")
+        r["report"].update(max_score=28.0, elapsed=1.0)
+    page = analytics.render(results)
+    assert "<script>" not in page and "<img" not in page and "\x1b" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1",
             " =1", "=cmd|' /C calc'!A0"]
 
