@@ -188,11 +188,14 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
     schema, in the order the child sends them: anything else marks the run as tampered with."""
     phase = "begin"  # begin -> cases <-> running -> done; or begin -> [tampered] -> import_error -> done
     expected_next = 0
+    killed = timed_out or (returncode is not None and returncode < 0)
+    if lines and lines[-1] and lines[-1] is not FLOOD and killed:
+        lines = lines[:-1]  # an event cut short by the kill: the kill is what is reported
     for raw in lines:
         if raw is FLOOD:
             return _protocol(outcome, "far more was sent on it than grading ever sends")
         if not raw:
-            continue  # the end of the last line
+            continue  # what follows the last newline of a complete stream
         try:
             event = protocol.parse(raw, outcome.test_id)
         except protocol.Invalid as exc:

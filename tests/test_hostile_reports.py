@@ -173,6 +173,16 @@ def test_the_childs_own_stream_is_accepted():
     assert outcome.errors[1]["message"] == "\ufffd"  # a lone surrogate cannot be written out as UTF-8
 
 
+def test_an_event_cut_short_by_a_kill_is_the_kill_not_tampering():
+    lines = stream(READY, S0, result(0), S1)[:-1] + [b'{"event": "result", "case": 1, "values": {"out"']
+    killed = RunOutcome("engine.tanh")
+    _interpret(killed, lines, -9, False, 2, Limits())
+    assert killed.status == "memory" and killed.results == {0: {"out": 0.5, "grads": [1.0]}}
+    exited = RunOutcome("engine.tanh")
+    _interpret(exited, lines, 0, False, 2, Limits())  # the process ended by itself with half a line: forged
+    assert exited.status == "protocol"
+
+
 def test_a_flood_on_the_pipe_is_cut_and_reported():
     read_fd, write_fd = os.pipe()
 
