@@ -116,10 +116,13 @@ def _loop_pictures(section, t, shown, drawing, k):
         section["curves"] = _inline(report_plots.loss_curves(detail), f"c{k}")
     case = detail.get("case") or {}
     if case.get("split"):
-        panels = [(f"your model after {case.get('steps')} steps", detail.get("student_params"))]
+        # the student's model is left out where the report withholds what their code returned
+        panels = ([(f"your model after {case.get('steps')} steps", detail["student_params"])]
+                  if detail.get("student_params") is not None else [])
         if shown is not None and shown.inputs == case and shown.expected and shown.expected.get("params"):
             panels.append(("the reference's model", shown.expected["params"]))
-        section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
+        if panels:
+            section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
 
 
 def _inline(svg, prefix):

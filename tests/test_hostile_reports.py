@@ -258,6 +258,21 @@ def test_hidden_inputs_appear_in_no_report(tmp_path, name, code, keep):
         assert all(f.problem for f in hidden)  # still says how: the exception's type, or a wrong value
 
 
+def test_a_training_loop_that_returns_its_hidden_data_shows_none_of_it(tmp_path):
+    sub = student(tmp_path / "sub", "return [p for x, y in train_split for p in x]", line="losses = []",
+                  file="train.py")
+    report = check.grade(sub, ["train.loop"], dataclasses.replace(SETTINGS, hidden_seed=HIDDEN_SEED))
+    (loop,) = report.tests
+    assert loop.score == 0 and loop.hidden_cases > 0
+    assert loop.detail and loop.detail["student"] is None  # the curves keep the reference's and PyTorch's only
+    text = all_views(report)
+    points = {x for case in case_lib.build("train.loop", seed=HIDDEN_SEED, hidden=True) for (xy, _) in case["split"]
+              for x in xy}
+    assert len(points) > 10
+    leaked = {x for x in points if repr(x) in text or f"{x:.6g}" in text}
+    assert not leaked, leaked
+
+
 def test_hidden_failures_still_say_how_they_failed(tmp_path):
     sub = student(tmp_path / "sub", "raise ZeroDivisionError('secret 0.671891')", line=TANH)
     (tanh,) = check.grade(sub, ["engine.tanh"], dataclasses.replace(SETTINGS, hidden_seed=HIDDEN_SEED)).tests
