@@ -10,6 +10,7 @@ import datetime
 import pathlib
 import sys
 
+from grader import escape
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 TEMPLATE = pathlib.Path(__file__).resolve().parent / "templates" / "analytics.html.j2"
@@ -112,7 +113,7 @@ def render(results, title="micrograd: class analytics"):
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.get_template(TEMPLATE.name).render(
-        title=title, s=summarize(results),
+        title=title, s=summarize(escape.clean_all(results)),  # names and messages are students' text
         generated=datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"))
 
 

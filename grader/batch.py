@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from grader import config
+from grader import config, escape
 from grader.reports import write_atomic
 from grader.sandbox import KIT_ROOT, STUDENT_FILES
 from grader.spec import TEST_IDS
@@ -96,9 +96,32 @@ def hash_files(files):
 
 
 def settings_hash(settings):
-    """A hash of what the settings change about a grade (points, limits, tolerances, hidden cases)."""
-    keep = {k: v for k, v in dataclasses.asdict(settings).items() if k not in ("jobs", "extra", "python", "run_as")}
+    """A hash of everything that can change a grade or how safely it was made: every setting but the
+    number of children at once (points, limits, tolerances, hidden cases, run_as, confinement, ...),
+    the interpreter student code runs on, whether the grader runs as root (run_as applies only then),
+    and the grader's own code."""
+    keep = {k: v for k, v in dataclasses.asdict(settings).items() if k != "jobs"}
+    python = os.path.realpath(settings.python or sys.executable)
+    try:
+        stat = os.stat(python)
+        keep["python"] = [python, stat.st_size, stat.st_mtime_ns]
+    except OSError:
+        keep["python"] = [python, None, None]
+    keep["root"] = os.geteuid() == 0
+    keep["kit"] = kit_hash()
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@functools.cache
+def kit_hash():
+    """A hash of the grader's code and data and of the reference it grades against: a result made by
+    another version of the kit is not reused."""
+    h = hashlib.sha256()
+    for folder in (KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".toml"):
+                h.update(str(path.relative_to(KIT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def results_dir_for(out_csv):
@@ -199,13 +222,14 @@ def csv_text(results, test_ids=TEST_IDS):
     grade gets empty cells and `error` as total."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", *test_ids, "total"])
+    writer.writerow([escape.csv_cell(x) for x in ["student", *test_ids, "total"]])
     for r in results:
+        name = escape.csv_cell(r["student"])  # a folder name is the student's to choose: never a formula
         if r["report"] is None:
-            writer.writerow([r["student"], *[""] * len(test_ids), "error"])
+            writer.writerow([name, *[""] * len(test_ids), "error"])
             continue
         scores = {t["id"]: t["score"] for t in r["report"]["tests"]}
-        writer.writerow([r["student"], *[_num(scores.get(t)) for t in test_ids], _num(r["report"]["score"])])
+        writer.writerow([name, *[_num(scores.get(t)) for t in test_ids], _num(r["report"]["score"])])
     return buf.getvalue()
 
 
@@ -236,17 +260,27 @@ class Plan:
 
 
 def plan(students, results_dir, settings, force=False):
-    """Split `students` into those to grade and those whose stored result is still valid."""
+    """Split `students` into those to grade and those whose stored result is still valid: same files,
+    same settings and kit, and nothing in it made under tampering (those are always graded again)."""
     s_hash = settings_hash(settings)
     todo, reused = [], []
     for student in students:
         stored = None if force else load_result(results_dir / f"{student.name}.json")
         if (stored and stored["student"] == student.name and stored["files"] == files_hash(student)
-                and stored["settings"] == s_hash and stored["report"] is not None):
+                and stored["settings"] == s_hash and trustworthy(stored)):
             reused.append(stored)
         else:
             todo.append(student)
     return Plan(todo, reused)
+
+
+def trustworthy(stored):
+    """Whether a stored result may be reused: a report, and no test in it graded under a breach
+    (tampering, a forged results channel)."""
+    report = stored.get("report")
+    if not isinstance(report, dict) or not isinstance(report.get("tests"), list):
+        return False
+    return all(isinstance(t, dict) and not t.get("breach") for t in report["tests"])
 
 
 def per_student_jobs(workers, cores=None):
@@ -422,7 +456,8 @@ def run(args):
     print(f"graded {len(graded)} in {time.monotonic() - started:.1f} s; wrote {out}, {results_dir}/ and "
           f"{out.with_suffix('.html')}", file=sys.stderr)
     if errors:
-        print(f"the grader failed on: {', '.join(errors)} (see their JSON files)", file=sys.stderr)
+        print(f"the grader failed on: {', '.join(escape.line(e) for e in errors)} (see their JSON files)",
+              file=sys.stderr)
     return 1 if errors else 0
 
 
@@ -457,10 +492,13 @@ class _Progress:
         self.count += 1
         report = result["report"]
         what = "grader error" if report is None else f"{report['score']:g}/{report['max_score']:g}"
+        name = escape.line(result["student"])  # a folder name may hold escape sequences or rich markup
         if self.bar:
-            self.bar.update(self.task, advance=1, description=f"{result['student']}: {what}")
+            from rich.markup import escape as markup
+
+            self.bar.update(self.task, advance=1, description=f"{markup(name)}: {what}")
         else:
-            print(f"[{self.count}/{self.total}] {result['student']}: {what} ({result['elapsed']:.1f} s)",
+            print(f"[{self.count}/{self.total}] {name}: {what} ({result['elapsed']:.1f} s)",
                   file=sys.stderr, flush=True)
 
     def __exit__(self, *exc):

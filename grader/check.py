@@ -4,13 +4,14 @@ The pipeline: cases -> student run (child processes) -> numbers -> comparison wi
 reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain function.
 """
 import ast
+import builtins
 import concurrent.futures
 import pathlib
 import sys
 import time
 
 from grader import cases as case_lib
-from grader import compare, config, diagnose, expect
+from grader import compare, config, diagnose, escape, expect
 from grader.results import Failure, Report, TestResult, sanitize
 from grader.sandbox import KIT_ROOT, resolve_user, run_cases
 from grader.spec import part_of, select
@@ -118,22 +119,33 @@ def describe_case(test_id, case):
 
 
 def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points):
-    """A TestResult from a child's outcome and the expectations of every case."""
+    """A TestResult from a child's outcome and the expectations of every case.
+
+    Text from the child (messages, printed output) is cleaned of control characters here. When the
+    test has hidden cases, nothing the student's code produced is shown at all, on any of its cases
+    (code that can read its case list could raise, print or return the hidden inputs): only how each
+    case failed. Public cases keep their inputs and expected values, which `make check` shows anyway.
+    """
+    hidden_cases = sum(1 for _, hidden in cases if hidden)
+    private = hidden_cases > 0
     result = TestResult(id=test_id, score=0.0, max_score=float(points), passed=0, total=0, status="failed",
-                        summary="", output=outcome.output, elapsed=outcome.elapsed,
-                        hidden_cases=sum(1 for _, hidden in cases if hidden))
+                        summary="", output="" if private else escape.clean(outcome.output),
+                        elapsed=outcome.elapsed, hidden_cases=hidden_cases)
+    if outcome.status == "protocol" or outcome.tamper:
+        result.status, result.total = "error", len(cases)
+        result.breach = "protocol" if outcome.status == "protocol" else "tamper"
+        what = "grader functions or builtins" if private else ", ".join(outcome.tamper)
+        result.summary = (f"your code replaced {what} while it was being graded; monkeypatching scores 0 here"
+                          if result.breach == "tamper" else outcome.message)
+        return result
     if outcome.import_error:
         err = outcome.import_error
         where = f"{err['where']}: " if err["where"] else ""
         result.status, result.total = "error", len(cases)
-        result.summary = f"{where}{err['type']}: {err['message']}"
+        result.summary = (f"importing your file raised {_exception_name(err['type'])} (its message is not shown: "
+                          "this test has hidden cases)" if private
+                          else escape.clean(f"{where}{err['type']}: {err['message']}"))
         result.hint = _import_hint(err)
-        return result
-    if outcome.status == "protocol" or outcome.tamper:
-        result.status, result.total = "error", len(cases)
-        what = ", ".join(outcome.tamper)
-        result.summary = (f"your code replaced {what} while it was being graded; monkeypatching scores 0 here"
-                          if outcome.tamper else outcome.message)
         return result
     if outcome.status == "internal":
         result.status = "error"
@@ -163,7 +175,7 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
             continue
         if error and error["type"] == "NotImplementedError":
             not_implemented += 1
-        failure = _failure(test_id, i, case, hidden, got, want, error, outcome)
+        failure = _failure(test_id, i, case, hidden, got, want, error, outcome, private)
         if not hidden and torch_want is not None:
             failure.torch = sanitize(torch_want)
         result.failures.append(failure)
@@ -176,8 +188,9 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
                 result.title, result.hint = diagnose.MISTAKES[mistake]
 
     if test_id == "train.loop" and cases and not cases[0][1]:
-        # the first case's curves, for views that draw them (the HTML report)
-        first = outcome.results.get(0) or {}
+        # the first case's curves, for views that draw them (the HTML report); the student's own only
+        # when nothing of theirs is withheld
+        first = {} if private else outcome.results.get(0) or {}
         result.detail = sanitize({
             "case": cases[0][0], "student": first.get("losses"), "student_params": first.get("params"),
             "reference": None if isinstance(ref_values[0], Exception) else ref_values[0]["losses"],
@@ -219,32 +232,53 @@ def _import_hint(err):
     return "The file has to import cleanly before anything in it can be graded."
 
 
-def _failure(test_id, i, case, hidden, got, want, error, outcome):
-    description = describe_case(test_id, case)
-    if hidden:
-        description = f"hidden case {i + 1}: " + description.split(" with ")[0].split(" on ")[0]
+def _exception_name(name):
+    """An exception's type as shown where student text is withheld: Python's own names only (a class
+    of the student's can be named anything, the hidden inputs included)."""
+    kind = getattr(builtins, name, None)
+    return name if isinstance(kind, type) and issubclass(kind, BaseException) else "an exception of its own class"
+
+
+def _failure(test_id, i, case, hidden, got, want, error, outcome, private=False):
+    """The failing case as the student reads it. `private`: the test has hidden cases, so nothing the
+    student's code returned, raised or printed is shown (see score_test); hidden cases show no inputs."""
+    description = f"hidden case {i + 1} (its inputs are not shown)" if hidden else describe_case(test_id, case)
+    inputs = {} if hidden else sanitize(case)
+    expected = None if hidden else sanitize(want)
     if error:
-        problem = f"{error['type']}: {error['message']}"
         if error["type"] == "SystemExit":
             problem = "your code called sys.exit() — it ends the program; return or raise instead"
         elif error["type"] == "MemoryError":
             problem = "ran out of memory (the limit is there to stop runaway code)"
         elif error["type"] == "RecursionError":
             problem = "RecursionError: the recursion is too deep (or never ends)"
-        return Failure(case=i + 1, description=description, inputs={} if hidden else sanitize(case),
-                       expected=None if hidden else sanitize(want), got=None, problem=problem, where=error["where"])
+        elif private:
+            problem = f"raised {_exception_name(error['type'])} (its message is not shown: this test has hidden cases)"
+        else:
+            problem = escape.clean(f"{error['type']}: {error['message']}")
+        return Failure(case=i + 1, description=description, inputs=inputs, expected=expected, got=None,
+                       problem=problem, where="" if private else escape.clean(error["where"]))
     if got is None:
         problem = outcome.message or "no result came back for this case"
         if outcome.running_case is not None and outcome.running_case != i:
             problem = f"not run: the process ended on case {outcome.running_case + 1} ({outcome.message})"
+    elif private:
+        problem = compare.withheld_difference(got, want)
     else:
-        problem = compare.first_difference(got, want)
-        if hidden:
-            problem = problem.split(":")[0] + ": differs from the expected value"
-    return Failure(case=i + 1, description=description, inputs={} if hidden else sanitize(case),
-                   expected=None if hidden else sanitize(want),
-                   got=None if got is None else sanitize({k: v for k, v in got.items() if k != "calls"}),
-                   problem=problem)
+        problem = escape.clean(compare.first_difference(got, want))
+    shown = None if got is None or private else sanitize(_clean_values({k: v for k, v in got.items() if k != "calls"}))
+    return Failure(case=i + 1, description=description, inputs=inputs, expected=expected, got=shown, problem=problem)
+
+
+def _clean_values(x):
+    """A student's values with the text in them (a non-number's repr, a check's message) cleaned."""
+    if isinstance(x, str):
+        return escape.clean(x)
+    if isinstance(x, dict):
+        return {k: _clean_values(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean_values(v) for v in x]
+    return x
 
 
 # ---------------------------------------------------------------------------------------------

@@ -30,49 +30,80 @@ def close(got, want, rel=REL_TOL, abs_=ABS_TOL):
     return abs(got - want) <= abs_ + rel * abs(want)
 
 
-def describe(x):
-    """A value as a student should read it."""
+def describe(x, limit=200):
+    """A value as a student should read it (cut to about `limit` characters)."""
     if isinstance(x, dict) and "not_a_number" in x:
-        return f"a {x['not_a_number']} ({x['repr']})"
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "nan"
-        return repr(x)
-    if isinstance(x, list):
-        return "[" + ", ".join(describe(v) for v in x) + "]"
-    return repr(x)
+        text = f"a {x['not_a_number']} ({x.get('repr', '')})"
+    elif isinstance(x, float):
+        text = "nan" if math.isnan(x) else repr(x)
+    elif isinstance(x, list):
+        parts, size = [], 0
+        for v in x:
+            parts.append(describe(v, limit))
+            size += len(parts[-1]) + 2
+            if size > limit:
+                parts.append("...")
+                break
+        text = "[" + ", ".join(parts) + "]"
+    else:
+        text = repr(x)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# how a difference is worded where what the student's code returned may not be shown (hidden cases)
+WITHHELD = {"wrong": "returned the wrong value", "not_a_number": "returned something that is not a number",
+            "missing": "returned nothing for it", "length": "returned the wrong number of values",
+            "check": "failed the grader's check"}
 
 
 def first_difference(got, want, rel=REL_TOL, abs_=ABS_TOL, path=""):
     """'' when `got` matches `want`, else a sentence naming the first place they differ."""
+    found = mismatch(got, want, rel, abs_, path)
+    return found[2] if found else ""
+
+
+def withheld_difference(got, want, rel=REL_TOL, abs_=ABS_TOL):
+    """Like first_difference, but saying only where and how they differ, never what `got` holds."""
+    found = mismatch(got, want, rel, abs_)
+    return f"{found[0]}: {WITHHELD[found[1]]}" if found else ""
+
+
+def mismatch(got, want, rel=REL_TOL, abs_=ABS_TOL, path=""):
+    """None when `got` matches `want`, else (what differs, kind, sentence) for the first difference;
+    kind is a key of WITHHELD."""
     if isinstance(want, dict):
         if not isinstance(got, dict):
-            return f"{path or 'the result'}: expected values, got {describe(got)}"
+            return (path or "the result", _kind(got), f"{path or 'the result'}: expected values, got {describe(got)}")
         if got.get("structure"):
-            return got["structure"]
+            return LABELS["structure"], "check", str(got["structure"])
         for key, w in want.items():
             if key not in got:
-                return f"{LABELS.get(key, key)}: missing"
-            diff = first_difference(got[key], w, rel, abs_, key if not path else f"{path}.{key}")
-            if diff:
-                return diff
-        return ""
+                return LABELS.get(key, key), "missing", f"{LABELS.get(key, key)}: missing"
+            found = mismatch(got[key], w, rel, abs_, key if not path else f"{path}.{key}")
+            if found:
+                return found
+        return None
     if isinstance(want, str):  # a check the child made itself: "" means fine
-        return got if isinstance(got, str) and got else ("" if got == want else str(got))
+        message = got if isinstance(got, str) and got else ("" if got == want else str(got))
+        return (LABELS.get(path.split(".")[-1], path), "check", message) if message else None
     label = LABELS.get(path.split(".")[0], path)
     if isinstance(want, list):
         if not isinstance(got, list):
-            return f"{label}: expected a list of {len(want)}, got {describe(got)}"
+            return label, _kind(got), f"{label}: expected a list of {len(want)}, got {describe(got)}"
         if len(got) != len(want):
-            return f"{label}: expected {len(want)} values, got {len(got)}"
+            return label, "length", f"{label}: expected {len(want)} values, got {len(got)}"
         for i, (g, w) in enumerate(zip(got, want)):
-            diff = first_difference(g, w, rel, abs_, f"{path}[{i}]")
-            if diff:
-                return diff
-        return ""
+            found = mismatch(g, w, rel, abs_, f"{path}[{i}]")
+            if found:
+                return found
+        return None
     if not close(got, want, rel, abs_):
-        return f"{path_label(path)}: expected {describe(want)}, got {describe(got)}"
-    return ""
+        return path_label(path), _kind(got), f"{path_label(path)}: expected {describe(want)}, got {describe(got)}"
+    return None
+
+
+def _kind(got):
+    return "not_a_number" if isinstance(got, dict) and "not_a_number" in got else "wrong"
 
 
 def path_label(path):

@@ -180,7 +180,7 @@ def backward(case, got, want):
         return "twice"
     done = set()
     for k in calls:
-        if any(u in reachable and u not in done for u in users[k]):
+        if any(u in reachable and u not in done for u in users.get(k, ())):  # k: any index the code reported
             return "no_topo"
         done.add(k)
     if any(nodes[k]["children"] and k not in done for k in reachable):

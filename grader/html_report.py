@@ -12,7 +12,7 @@ import re
 import graphviz
 import jinja2
 
-from grader import report_graphs, reports
+from grader import escape, report_graphs, reports
 from grader.compare import LABELS
 from grader.report_graphs import differs, show
 
@@ -32,7 +32,9 @@ class Row:
 
 
 def render(report):
-    """The report as one self-contained HTML page."""
+    """The report as one self-contained HTML page (every string escaped, and cleaned of control
+    and bidirectional characters first)."""
+    report = escape.cleaned(report)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     drawing = {"dot_missing": False, "plots_missing": False}
@@ -114,10 +116,13 @@ def _loop_pictures(section, t, shown, drawing, k):
         section["curves"] = _inline(report_plots.loss_curves(detail), f"c{k}")
     case = detail.get("case") or {}
     if case.get("split"):
-        panels = [(f"your model after {case.get('steps')} steps", detail.get("student_params"))]
+        # the student's model is left out where the report withholds what their code returned
+        panels = ([(f"your model after {case.get('steps')} steps", detail["student_params"])]
+                  if detail.get("student_params") is not None else [])
         if shown is not None and shown.inputs == case and shown.expected and shown.expected.get("params"):
             panels.append(("the reference's model", shown.expected["params"]))
-        section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
+        if panels:
+            section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
 
 
 def _inline(svg, prefix):

@@ -19,7 +19,7 @@ import pathlib
 import tempfile
 import textwrap
 
-from grader import check, config
+from grader import check, config, escape
 from grader.reports import feedback_lines
 
 WIDTH = 84
@@ -63,13 +63,13 @@ def capped(result):
 
 def feedback(result, hidden=False):
     """What a test cell shows: the score, what was found, and where to look (no hidden case's values)."""
-    head = f"{result.id}: {capped(result):g}/{result.max_score:g} points"
+    head = f"{escape.line(result.id)}: {capped(result):g}/{result.max_score:g} points"
     if hidden and result.hidden_cases:
         head += f" (including {result.hidden_cases} hidden case{'s' if result.hidden_cases != 1 else ''})"
     lines = [head] + feedback_lines(result)
     if result.output:
         lines.append("your code printed:")
-        lines += [f"    {line}" for line in result.output.splitlines()[:5]]
+        lines += [f"    {escape.clean(line)}" for line in result.output.splitlines()[:5]]
     # short lines: nbgrader validate cuts longer ones
     wrapped = [w for line in lines for w in textwrap.wrap(line, WIDTH, subsequent_indent="    ") or [""]]
     return "\n".join(wrapped) + "\n"

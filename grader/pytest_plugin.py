@@ -8,6 +8,7 @@ ids that were selected; a failing test shows the same feedback as `make check`.
 
 import pytest
 
+from grader import escape
 from grader.reports import feedback_lines
 from grader.spec import TEST_IDS, part_of
 
@@ -70,5 +71,5 @@ class ExerciseItem(pytest.Item):
 
 def feedback(result):
     """The feedback `make check` gives for one test id, after its score."""
-    summary, *details = feedback_lines(result)
-    return "\n".join([f"{result.id}: {result.score:g}/{result.max_score:g} — {summary}"] + details)
+    summary, *details = feedback_lines(result) or [""]
+    return "\n".join([f"{escape.line(result.id)}: {result.score:g}/{result.max_score:g} — {summary}"] + details)

@@ -5,6 +5,7 @@ import os
 import pathlib
 import sys
 
+from grader import escape
 from grader.atomic import write_atomic
 from grader.results import SCHEMA_PATH
 
@@ -13,25 +14,28 @@ STATUS_WORD = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "not_attemp
 
 
 def text(report, color=None, width=100):
-    """The report as a table with the failing cases below it, for a terminal."""
+    """The report as a table with the failing cases below it, for a terminal. Every string is
+    cleaned of control characters and escape sequences, and none is read as rich markup."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    report = escape.cleaned(report)
     color = _use_color() if color is None else color
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=color, no_color=not color, width=width, highlight=False)
     def say(line, style=None):
-        console.print(Text(line, style=style or ""))  # Text: student strings are never read as markup
+        console.print(escape.rich_text(line, style=style or ""))
 
-    table = Table(title=f"micrograd: {report.submission}", title_justify="left", show_lines=False)
+    table = Table(title=escape.rich_text(f"micrograd: {report.submission}"), title_justify="left", show_lines=False)
     table.add_column("test")
     table.add_column("score", justify="right")
     table.add_column("", justify="center")
     table.add_column("what happened", overflow="fold")
     for t in report.tests:
-        table.add_row(t.id, f"{_num(t.score)}/{_num(t.max_score)}",
-                      Text(STATUS_WORD[t.status], style=STATUS_STYLE[t.status]), Text(t.summary))
+        table.add_row(escape.rich_text(t.id), f"{_num(t.score)}/{_num(t.max_score)}",
+                      Text(STATUS_WORD.get(t.status, "?"), style=STATUS_STYLE.get(t.status, "")),
+                      escape.rich_text(t.summary))
     table.add_row("total", f"{_num(report.score)}/{_num(report.max_score)}", "", "", style="bold")
     console.print(table)
     for t in report.tests:
@@ -39,7 +43,7 @@ def text(report, color=None, width=100):
             continue
         if t.status == "not_attempted":
             continue
-        console.print(Text(f"\n{t.id}", style="bold"))
+        console.print(escape.rich_text(f"\n{t.id}", style="bold"))
         if t.failure:
             f = t.failure
             say(f"  case {f.case}: {f.description}")
@@ -80,13 +84,14 @@ def as_json(report):
     """The report's published JSON shape, validated against grader/data/report.schema.json."""
     import jsonschema  # here, not at the top: importing it costs over a second on some installs
 
-    data = report.to_dict()
+    data = escape.cleaned(report).to_dict()
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
 def feedback_lines(t):
-    """One test's feedback as plain lines: the summary, the first failing case, the likely mistake, hints."""
+    """One test's feedback as plain lines (cleaned of control characters): the summary, the first
+    failing case, the likely mistake, hints."""
     lines = [t.summary]
     if t.failure and t.status != "not_attempted":  # a stub's summary already carries its message
         lines += [f"case {t.failure.case}: {t.failure.description}", t.failure.problem]
@@ -97,11 +102,12 @@ def feedback_lines(t):
     if t.hint:
         lines.append(f"hint: {t.hint}")
     lines += [f"warning: {w}" for w in t.warnings]
-    return [x for x in lines if x]
+    return [escape.clean(x) for x in lines if x]
 
 
 def gradescope(report, visibility="visible", hidden_visibility="after_published"):
     """Gradescope's results.json: one test per test id, named by the id."""
+    report = escape.cleaned(report)
     tests = []
     for t in report.tests:
         tests.append({

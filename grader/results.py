@@ -46,6 +46,9 @@ class TestResult:
     hidden_cases: int = 0
     elapsed: float = 0.0
     detail: dict = dataclasses.field(default_factory=dict)  # views' extras, e.g. train.loop's curves
+    # why this grade is not the student's code's own: "tamper" (it replaced the grader's functions),
+    # "protocol" (the results channel was forged or corrupted); "" when nothing was seen
+    breach: str = ""
 
 
 @dataclasses.dataclass

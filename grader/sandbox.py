@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from grader import protocol
+
 KIT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHILD = pathlib.Path(__file__).resolve().parent / "child.py"
 STUDENT_FILES = ("engine.py", "nn.py", "train.py")
@@ -133,10 +135,15 @@ def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None,
     return outcome
 
 
+FLOOD = b"\x00flood"  # stands in for what came after the pipe carried more than any grading run sends
+MAX_STREAM = 16 << 20  # bytes on the results pipe, at the least: a full legitimate run sends far less
+
+
 def _read_events(fd, proc, deadline, max_bytes):
-    """Lines from the child's pipe until it closes or the deadline passes."""
-    buf, total = b"", 0
-    timed_out = False
+    """Lines from the child's pipe until it closes or the deadline passes; a flood ends with FLOOD."""
+    chunks, total = [], 0
+    cap = max(64 * max_bytes, MAX_STREAM)
+    timed_out = flood = False
     with selectors.DefaultSelector() as sel:
         sel.register(fd, selectors.EVENT_READ)
         while True:
@@ -150,12 +157,13 @@ def _read_events(fd, proc, deadline, max_bytes):
             if not chunk:
                 break
             total += len(chunk)
-            if total > 64 * max_bytes:  # a flood on the results pipe is not results
-                buf += b"\n\x00flood\n"
+            if total > cap:  # a flood on the results pipe is not results
+                flood = True
                 break
-            buf += chunk
+            chunks.append(chunk)  # joined once: adding bytes to bytes would copy the stream per chunk
     os.close(fd)
-    return buf.split(b"\n"), timed_out
+    lines = b"".join(chunks).split(b"\n")
+    return lines + [FLOOD] if flood else lines, timed_out
 
 
 def _kill_group(proc):
@@ -176,49 +184,56 @@ def _excerpt(data, max_lines=20, max_chars=2000):
 
 
 def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
-    """Fill `outcome` from the event lines; anything out of protocol marks the run as tampered."""
-    done = False
+    """Fill `outcome` from the event lines. Every line must be an event of grader/protocol.py's
+    schema, in the order the child sends them: anything else marks the run as tampered with."""
+    phase = "begin"  # begin -> cases <-> running -> done; or begin -> [tampered] -> import_error -> done
     expected_next = 0
+    killed = timed_out or (returncode is not None and returncode < 0)
+    if lines and lines[-1] and lines[-1] is not FLOOD and killed:
+        lines = lines[:-1]  # an event cut short by the kill: the kill is what is reported
     for raw in lines:
-        if not raw.strip():
-            continue
+        if raw is FLOOD:
+            return _protocol(outcome, "far more was sent on it than grading ever sends")
+        if not raw:
+            continue  # what follows the last newline of a complete stream
         try:
-            event = json.loads(raw)
-            kind = event["event"]
-        except (ValueError, KeyError, TypeError):
-            return _protocol(outcome)
-        if done:
-            return _protocol(outcome)
+            event = protocol.parse(raw, outcome.test_id)
+        except protocol.Invalid as exc:
+            return _protocol(outcome, str(exc))
+        kind = event["event"]
+        allowed = _NEXT[phase]
+        if kind not in allowed:
+            return _protocol(outcome, f"a {kind!r} event came where the grader sends none")
         if kind == "start":
-            if event.get("case") != expected_next:
-                return _protocol(outcome)
+            if event["case"] != expected_next or expected_next >= n_cases:
+                return _protocol(outcome, "cases were started out of order")
             outcome.running_case = expected_next
             expected_next += 1
+            phase = "running"
         elif kind in ("result", "error"):
-            case = event.get("case")
-            if case != outcome.running_case or case in outcome.results or case in outcome.errors:
-                return _protocol(outcome)
+            case = event["case"]
+            if case != outcome.running_case:
+                return _protocol(outcome, "a result came for a case that was not running")
             if kind == "result":
-                if not isinstance(event.get("values"), dict):
-                    return _protocol(outcome)
                 outcome.results[case] = event["values"]
             else:
-                outcome.errors[case] = {k: str(event.get(k, "")) for k in ("type", "message", "where")}
+                outcome.errors[case] = {k: event[k] for k in ("type", "message", "where")}
             outcome.running_case = None
+            phase = "cases"
         elif kind == "import_error":
-            outcome.import_error = {k: str(event.get(k, "")) for k in ("type", "message", "where")}
+            outcome.import_error = {k: event[k] for k in ("type", "message", "where")}
+            phase = "import_error"
         elif kind == "tamper":
-            outcome.tamper = [str(x) for x in event.get("what", [])][:10]
-        elif kind == "done":
-            done = True
+            outcome.tamper = event["what"]
+            phase = "tampered" if phase != "begin" else "tampered_on_import"
         elif kind == "ready":
-            pass
-        else:
-            return _protocol(outcome)
-    if expected_next > n_cases:
-        return _protocol(outcome)
-    if done:
-        return
+            phase = "cases"
+        elif kind == "done":
+            if phase == "cases" and expected_next < n_cases:
+                return _protocol(outcome, "it said grading was done before every case had run")
+            phase = "done"
+    if phase == "done":
+        return outcome
     if timed_out:
         outcome.status = "timeout"
         outcome.message = f"did not finish within {limits.wall:g} s (an endless loop, or very slow code?)"
@@ -244,9 +259,25 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
         )
 
 
-def _protocol(outcome):
+# which events may follow which: the child's order (grader/child.py, main)
+_NEXT = {
+    "begin": {"ready", "import_error", "tamper"},
+    "tampered_on_import": {"import_error", "done"},
+    "import_error": {"done"},
+    "cases": {"start", "tamper", "done"},
+    "running": {"result", "error", "tamper"},
+    "tampered": {"done"},
+    "done": set(),
+}
+
+
+def _protocol(outcome, reason=""):
+    """Mark the run as tampered with: nothing it sent counts."""
     outcome.results.clear()
     outcome.errors.clear()
+    outcome.import_error = None
+    outcome.running_case = None
     outcome.status = "protocol"
-    outcome.message = "the grader's private results channel was written to by your code, or corrupted"
+    outcome.message = ("the grader's private results channel was written to by your code, or corrupted"
+                       + (f" ({reason})" if reason else ""))
     return outcome
