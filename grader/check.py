@@ -12,9 +12,10 @@ import time
 
 from grader import cases as case_lib
 from grader import compare, config, diagnose, escape, expect
+from grader.case_record import CaseRecord, from_cases
+from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
 from grader.sandbox import KIT_ROOT, resolve_user, run_cases
-from grader.spec import part_of, select
 from grader.store import public_torch
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
@@ -27,18 +28,19 @@ HIDDEN_CASES = not expect.STORE.exists()
 # ---------------------------------------------------------------------------------------------
 # stage 1: cases (public, plus hidden ones when the instructor's settings give a seed)
 
-def build_cases(test_id, hidden_seed=None):
+def build_cases(test_id, hidden_seed=None, registry=None):
     """[(case, hidden)] for one test id."""
-    out = [(c, False) for c in case_lib.build(test_id)]
+    exercise = (registry or kit())[test_id]
+    out = [(c, False) for c in exercise.cases()]
     if hidden_seed is not None:
-        out += [(c, True) for c in case_lib.build(test_id, seed=hidden_seed, hidden=True)]
+        out += [(c, True) for c in exercise.cases(seed=hidden_seed, hidden=True)]
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # stage 2: expectations, from the reference (live) and PyTorch (stored for public cases, else live)
 
-def torch_expectations(test_id, cases, live=None, store=None):
+def torch_expectations(test_id, cases, live=None, store=None, registry=None):
     """PyTorch's values for `cases` of test_id, and where they came from (precomputed|live|unavailable).
 
     `live`: True computes them with PyTorch; None (default) reads stored values when they cover the
@@ -63,7 +65,7 @@ def torch_expectations(test_id, cases, live=None, store=None):
             if live:
                 raise
         else:
-            return [torch_expect.expected(test_id, c) for c, _ in cases], "live"
+            return [torch_expect.expected(test_id, c, registry) for c, _ in cases], "live"
     if stored:
         return stored["values"] + [None] * (len(cases) - len(public)), "precomputed"
     return [None] * len(cases), "unavailable"
@@ -88,51 +90,33 @@ def syntax_problem(path):
 # ---------------------------------------------------------------------------------------------
 # stage 4: scores and feedback for one test id
 
-def describe_case(test_id, case):
+def describe_case(test_id, case, registry=None):
     """What a case runs, in a student's words."""
-    name = test_id.split(".")[1]
-    if test_id == "engine.backward":
-        return f"backward() on {case.get('name', 'a graph')}"
-    if part_of(test_id) == "engine":
-        if name in ("add", "mul"):
-            sym = "+" if name == "add" else "*"
-            expr = f"a {sym} a" if case.get("same") else f"a {sym} b"
-            pre = f"a.grad = {case['ga']}" + ("" if case.get("same") else f", b.grad = {case['gb']}")
-            args = f"a = {case['a']}" + ("" if case.get("same") else f", b = {case['b']}")
-        else:
-            expr = f"a ** {case['p']}" if name == "pow" else f"a.{name}()"
-            pre, args = f"a.grad = {case['ga']}", f"a = {case['a']}"
-        return f"out = {expr} with {args}; pre-set {pre}; out.grad = {case['g']}; out._backward()"
-    if test_id == "nn.neuron":
-        return f"Neuron({case['nin']}, nonlin={case['nonlin']}) with w = {case['w']}, b = {case['b']} on x = {case['x']}, then backward()"
-    if test_id == "nn.layer":
-        return f"Layer({case['nin']}, {case['nout']}, nonlin={case['nonlin']}) on x = {case['x']}, backward of sum(c * out) with c = {case['coeffs']}"
-    if test_id == "nn.mlp":
-        return f"MLP({case['nin']}, {case['nouts']}) on x = {case['x']}, backward of sum(c * out) with c = {case['coeffs']}, then zero_grad()"
-    if test_id == "train.cross_entropy":
-        return f"cross_entropy({case['logits']}, target={case['target']}), then backward()"
-    if test_id == "train.adamw":
-        return f"AdamW(4 parameters, {case['kwargs']}) for {len(case['grads'])} steps with given gradients"
-    if test_id == "train.loop":
-        return f"train(MLP(2, {case['nouts']}), AdamW, {len(case['split'])} points, {case['steps']} steps)"
-    return test_id
+    return (registry or kit())[test_id].describe(case)
 
 
-def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points):
-    """A TestResult from a child's outcome and the expectations of every case.
+def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points, registry=None):
+    """A TestResult from a child's outcome, the cases [(case, hidden)] and their index-aligned
+    expectations (see score for what is shown)."""
+    return score((registry or kit())[test_id], from_cases(cases, ref_values, torch_values), outcome, settings, points)
+
+
+def score(exercise, records, outcome, settings, points):
+    """A TestResult from a child's outcome and the records of every case (inputs and expectations).
 
     Text from the child (messages, printed output) is cleaned of control characters here. When the
     test has hidden cases, nothing the student's code produced is shown at all, on any of its cases
     (code that can read its case list could raise, print or return the hidden inputs): only how each
     case failed. Public cases keep their inputs and expected values, which `make check` shows anyway.
     """
-    hidden_cases = sum(1 for _, hidden in cases if hidden)
+    test_id = exercise.id
+    hidden_cases = sum(1 for r in records if r.hidden)
     private = hidden_cases > 0
     result = TestResult(id=test_id, score=0.0, max_score=float(points), passed=0, total=0, status="failed",
                         summary="", output="" if private else escape.clean(outcome.output),
                         elapsed=outcome.elapsed, hidden_cases=hidden_cases)
     if outcome.status == "protocol" or outcome.tamper:
-        result.status, result.total = "error", len(cases)
+        result.status, result.total = "error", len(records)
         result.breach = "protocol" if outcome.status == "protocol" else "tamper"
         what = "grader functions or builtins" if private else ", ".join(outcome.tamper)
         result.summary = (f"your code replaced {what} while it was being graded; monkeypatching scores 0 here"
@@ -141,7 +125,7 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
     if outcome.import_error:
         err = outcome.import_error
         where = f"{err['where']}: " if err["where"] else ""
-        result.status, result.total = "error", len(cases)
+        result.status, result.total = "error", len(records)
         result.summary = (f"importing your file raised {_exception_name(err['type'])} (its message is not shown: "
                           "this test has hidden cases)" if private
                           else escape.clean(f"{where}{err['type']}: {err['message']}"))
@@ -154,18 +138,19 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
         return result
 
     not_implemented = 0
-    for i, (case, hidden) in enumerate(cases):
-        want, torch_want = ref_values[i], torch_values[i]
+    for record in records:
+        record.got, record.error = outcome.results.get(record.index), outcome.errors.get(record.index)
+        want, torch_want, got, error = record.reference, record.torch, record.got, record.error
         if isinstance(want, Exception) or (torch_want is not None and not compare.agree(want, torch_want)):
             result.internal_errors.append(
-                f"case {i + 1}: the reference and PyTorch disagree (or the reference failed); not counted — "
+                f"case {record.index + 1}: the reference and PyTorch disagree (or the reference failed); not counted — "
                 "this is the kit's fault, please report it")
             continue
-        got, error = outcome.results.get(i), outcome.errors.get(i)
         result.total += 1  # every case counts, whatever the code does: runs stay comparable
-        if error and error["type"] == "RecursionError" and case.get("deep") and settings.deep_recursion == "warn":
+        if (error and error["type"] == "RecursionError" and record.inputs.get("deep")
+                and settings.deep_recursion == "warn"):
             result.warnings.append(
-                f"Your backward() is recursive: on {case['name']} it exceeded Python's recursion limit. "
+                f"Your backward() is recursive: on {record.inputs['name']} it exceeded Python's recursion limit. "
                 "Not deducted, but a real network can be that deep — an explicit stack or list instead of "
                 "recursion handles any depth.")
             result.passed += 1  # counted as passing: the policy is a warning, not a deduction
@@ -175,26 +160,22 @@ def score_test(test_id, cases, outcome, ref_values, torch_values, settings, poin
             continue
         if error and error["type"] == "NotImplementedError":
             not_implemented += 1
-        failure = _failure(test_id, i, case, hidden, got, want, error, outcome, private)
-        if not hidden and torch_want is not None:
+        failure = _failure(exercise, record, outcome, private)
+        if not record.hidden and torch_want is not None:
             failure.torch = sanitize(torch_want)
         result.failures.append(failure)
         if result.failure is None:
             result.failure = failure
-            mistake = (diagnose.diagnose_error(test_id, error) if error
-                       else diagnose.diagnose(test_id, case, got, want) if got is not None else None)
-            if mistake:
+            mistake = (diagnose.diagnose_error(test_id, error, exercise) if error
+                       else diagnose.diagnose(test_id, record.inputs, got, want, exercise) if got is not None else None)
+            if mistake in exercise.mistakes:
                 result.mistake = mistake
-                result.title, result.hint = diagnose.MISTAKES[mistake]
+                result.title, result.hint = exercise.mistakes[mistake]
 
-    if test_id == "train.loop" and cases and not cases[0][1]:
-        # the first case's curves, for views that draw them (the HTML report); the student's own only
-        # when nothing of theirs is withheld
-        first = {} if private else outcome.results.get(0) or {}
-        result.detail = sanitize({
-            "case": cases[0][0], "student": first.get("losses"), "student_params": first.get("params"),
-            "reference": None if isinstance(ref_values[0], Exception) else ref_values[0]["losses"],
-            "torch": torch_values[0]["losses"] if torch_values[0] else None})
+    if records and not records[0].hidden:
+        extra = exercise.detail(records[0], private)
+        if extra is not None:
+            result.detail = sanitize(extra)
     if result.total:
         result.score = round(points * result.passed / result.total, 4)
     if result.total and result.passed == result.total and not result.internal_errors:
@@ -239,10 +220,12 @@ def _exception_name(name):
     return name if isinstance(kind, type) and issubclass(kind, BaseException) else "an exception of its own class"
 
 
-def _failure(test_id, i, case, hidden, got, want, error, outcome, private=False):
+def _failure(exercise, record, outcome, private=False):
     """The failing case as the student reads it. `private`: the test has hidden cases, so nothing the
-    student's code returned, raised or printed is shown (see score_test); hidden cases show no inputs."""
-    description = f"hidden case {i + 1} (its inputs are not shown)" if hidden else describe_case(test_id, case)
+    student's code returned, raised or printed is shown (see score); hidden cases show no inputs."""
+    i, case, hidden, got, want, error = (record.index, record.inputs, record.hidden, record.got, record.reference,
+                                         record.error)
+    description = f"hidden case {i + 1} (its inputs are not shown)" if hidden else exercise.describe(case)
     inputs = {} if hidden else sanitize(case)
     expected = None if hidden else sanitize(want)
     if error:
@@ -284,57 +267,62 @@ def _clean_values(x):
 # ---------------------------------------------------------------------------------------------
 # the whole pipeline
 
-def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=None, torch_store=None):
+def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=None, torch_store=None,
+          registry=None):
     """Grade the student files in `submission`: a Report with one TestResult per selected test id.
 
     `names` picks parts or test ids (all when empty). `live_torch`: compute PyTorch's values live
     (default: only when the stored ones do not cover the cases). `torch_store`: precomputed PyTorch
-    values that also cover hidden cases (see torch_expectations).
+    values that also cover hidden cases (see torch_expectations). `registry`: the exercises
+    (default: the kit's own, grader/exercises/).
     """
     started = time.monotonic()
     settings = settings or config.Settings()
+    registry = registry or kit()
     submission = pathlib.Path(submission)
-    test_ids = select(names)
+    test_ids = registry.select(names)
     run_as = resolve_user(settings.run_as)
-    all_cases = {t: build_cases(t, settings.hidden_seed) for t in test_ids}
-    problems = {part: syntax_problem(submission / f"{part}.py") for part in {part_of(t) for t in test_ids}}
+    all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
+    parts = {registry[t].part for t in test_ids}
+    problems = {part: syntax_problem(submission / f"{part}.py") for part in parts}
 
     def run(test_id):
-        if problems[part_of(test_id)]:
+        if problems[registry[test_id].part]:
             return None
         cases = [c for c, _ in all_cases[test_id]]
-        return run_cases(test_id, cases, submission, settings.limits, settings.python or None, run_as)
+        return run_cases(registry[test_id], cases, submission, settings.limits, settings.python or None, run_as)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         futures = {t: pool.submit(run, t) for t in test_ids}
         # expectations are computed here while the children run
-        ref_values = {t: [_safe_expect(t, c) for c, _ in all_cases[t]] for t in test_ids}
-        torch_source = set()
-        torch_values = {}
+        records, torch_source = {}, set()
         for t in test_ids:
-            torch_values[t], src = torch_expectations(t, all_cases[t], live=live_torch, store=torch_store)
+            torch_values, src = torch_expectations(t, all_cases[t], live=live_torch, store=torch_store,
+                                                   registry=registry)
             torch_source.add(src)
+            records[t] = [CaseRecord(i, c, hidden, _safe_expect(t, c, registry[t]), torch_values[i])
+                          for i, (c, hidden) in enumerate(all_cases[t])]
         outcomes = {t: f.result() for t, f in futures.items()}
 
     tests = []
     for t in test_ids:
-        points = settings.points[t]
+        points = settings.points.get(t, registry[t].points)
         if outcomes[t] is None:
-            problem = problems[part_of(t)]
+            problem = problems[registry[t].part]
             tests.append(TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
                                     status="error", summary=problem,
                                     hint="The file has to import cleanly before anything in it can be graded."))
             continue
-        tests.append(score_test(t, all_cases[t], outcomes[t], ref_values[t], torch_values[t], settings, points))
+        tests.append(score(registry[t], records[t], outcomes[t], settings, points))
     source = "unavailable" if "unavailable" in torch_source else ("live" if "live" in torch_source else "precomputed")
     return Report(submission=str(submission), tests=tests, score=round(sum(t.score for t in tests), 4),
                   max_score=float(sum(t.max_score for t in tests)), hidden=settings.hidden_seed is not None,
                   torch_check=source, elapsed=round(time.monotonic() - started, 3))
 
 
-def _safe_expect(test_id, case):
+def _safe_expect(test_id, case, exercise=None):
     try:
-        return expect.expected(test_id, case)
+        return expect.expected(test_id, case, exercise)
     except Exception as exc:  # a kit bug: reported as an internal error, never against the student
         return exc
 

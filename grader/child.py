@@ -199,223 +199,13 @@ def load(name, path):
 
 
 # ---------------------------------------------------------------------------------------------
-# engine ops: each case builds its inputs, runs the op forward, sets out.grad and calls the
-# student's out._backward() directly, so the score depends on that op's code alone.
+# the exercise's own runner: its child-side source (grader/exercises/child/), sent in the job,
+# runs in this module's namespace, so it uses the helpers above and its functions are guarded
+# against monkeypatching like the child's own
 
-def run_binary(Value, case, symbol):
-    a = Value(case["a"])
-    a.grad = case["ga"]
-    if case.get("same"):
-        b = a
-    else:
-        b = Value(case["b"])
-        b.grad = case["gb"]
-    out = a + b if symbol == "+" else a * b
-    forward = out.data
-    out.grad = case["g"]
-    out._backward()
-    grads = [a.grad] if case.get("same") else [a.grad, b.grad]
-    return {"out": number(forward), "grads": numbers(grads)}
-
-
-def run_unary(Value, case, name):
-    a = Value(case["a"])
-    a.grad = case["ga"]
-    out = a ** case["p"] if name == "pow" else _getattr(a, name)()
-    forward = out.data
-    out.grad = case["g"]
-    out._backward()
-    return {"out": number(forward), "grads": numbers([a.grad])}
-
-
-def run_backward(Value, case):
-    """The student's backward() on a graph whose nodes and local derivatives the grader chose."""
-    nodes, calls = [], []
-    specs = case["nodes"] if "nodes" in case else chain(case["chain"], case["local"])
-    for k, spec in enumerate(specs):
-        children = tuple(nodes[i] for i in spec["children"])
-        v = Value(spec["data"], children, spec.get("op", "f"))
-
-        def _backward(v=v, k=k, children=children, local=spec["local"]):
-            calls.append(k)
-            for child, d in _zip(children, local):
-                child.grad += d * v.grad
-
-        v._backward = _backward
-        nodes.append(v)
-    nodes[-1].backward()
-    return {"grads": numbers([v.grad for v in nodes]), "calls": calls[:100_000]}
-
-
-def chain(depth, local):
-    """A straight chain x0 -> x1 -> ... -> x_depth, each with local derivative `local`."""
-    yield {"data": 1.0, "children": [], "local": []}
-    for k in _range(depth):
-        yield {"data": 1.0, "children": [k], "local": [local]}
-
-
-# ---------------------------------------------------------------------------------------------
-# nn and train: the student's module runs on the reference engine, and the pieces it builds on
-# are the reference's own (a Layer made of reference Neurons, a loop with the reference loss),
-# so one bug costs one line of the report.
-
-def find_list_of(obj, cls):
-    """The first attribute of `obj` that is a non-empty list of `cls` instances, else None."""
-    for value in vars(obj).values():
-        if _isinstance(value, (list, tuple)) and value and all(_isinstance(x, cls) for x in value):
-            return _list(value)
-    return None
-
-
-def set_neuron(neuron, w, b):
-    for p, x in _zip(neuron.w, w):
-        p.data = x
-    neuron.b.data = b
-
-
-def param_order(params, expected):
-    """Where the student's parameters() differs from the expected list of objects, in words."""
-    params = _list(params)
-    if _len(params) != _len(expected):
-        return f"parameters() returned {_len(params)} values, expected {_len(expected)}"
-    for i, (p, q) in enumerate(_zip(params, expected)):
-        if p is not q:
-            return f"parameters()[{i}] is not the expected parameter (order: each neuron's w in order, then its b)"
-    return ""
-
-
-def run_neuron(mods, case):
-    Neuron = mods["nn"].Neuron
-    n = Neuron(case["nin"]) if case["nonlin"] else Neuron(case["nin"], nonlin=False)
-    set_neuron(n, case["w"], case["b"])
-    out = n(case["x"])
-    forward = out.data
-    out.backward()
-    return {
-        "out": number(forward),
-        "grads": numbers([p.grad for p in n.w] + [n.b.grad]),
-        "order": param_order(n.parameters(), _list(n.w) + [n.b]),
-    }
-
-
-def weighted_sum(ref, outs, coeffs):
-    total = ref["engine"].Value(0.0)
-    for o, c in _zip(outs, coeffs):
-        total = total + o * c
-    return total
-
-
-def run_layer(mods, case, ref):
-    nn = mods["nn"]
-    nn.Neuron = ref["nn"].Neuron  # the Layer is graded on reference neurons
-    kwargs = {} if case["nonlin"] else {"nonlin": False}
-    layer = nn.Layer(case["nin"], case["nout"], **kwargs)
-    neurons = find_list_of(layer, ref["nn"].Neuron)
-    if neurons is None or _len(neurons) != case["nout"]:
-        return {"structure": f"Layer({case['nin']}, {case['nout']}) should hold a list of {case['nout']} Neurons"}
-    if any(n.nonlin != case["nonlin"] for n in neurons):
-        return {"structure": "Layer must pass its keyword arguments (like nonlin=False) on to every Neuron"}
-    for n, (w, b) in _zip(neurons, case["weights"]):
-        set_neuron(n, w, b)
-    outs = layer(case["x"])
-    if not _isinstance(outs, (list, tuple)) or _len(outs) != case["nout"]:
-        return {"structure": f"calling a Layer should return a list of {case['nout']} outputs, got {safe_repr(outs)}"}
-    forward = [o.data for o in outs]
-    weighted_sum(ref, outs, case["coeffs"]).backward()
-    expected_params = [p for n in neurons for p in _list(n.w) + [n.b]]
-    return {
-        "out": numbers(forward),
-        "grads": numbers([p.grad for p in expected_params]),
-        "order": param_order(layer.parameters(), expected_params),
-    }
-
-
-def run_mlp(mods, case, ref):
-    nn = mods["nn"]
-    nn.Neuron, nn.Layer = ref["nn"].Neuron, ref["nn"].Layer  # graded on reference layers
-    mlp = nn.MLP(case["nin"], _list(case["nouts"]))
-    layers = find_list_of(mlp, ref["nn"].Layer)
-    sizes = [case["nin"]] + _list(case["nouts"])
-    if layers is None or _len(layers) != _len(case["nouts"]):
-        return {"structure": f"MLP({case['nin']}, {case['nouts']}) should hold a list of {_len(case['nouts'])} Layers"}
-    for i, layer in enumerate(layers):
-        if _len(layer.neurons) != sizes[i + 1] or _len(layer.neurons[0].w) != sizes[i]:
-            return {"structure": f"layer {i} should map {sizes[i]} inputs to {sizes[i + 1]} outputs"}
-        want_nonlin = i != _len(layers) - 1
-        if any(n.nonlin != want_nonlin for n in layer.neurons):
-            which = "the last layer must be linear (nonlin=False)" if not want_nonlin else f"layer {i} must use tanh"
-            return {"structure": which}
-    neurons = [n for layer in layers for n in layer.neurons]
-    for n, (w, b) in _zip(neurons, case["weights"]):
-        set_neuron(n, w, b)
-    outs = mlp(case["x"])
-    forward = [o.data for o in outs]
-    weighted_sum(ref, outs, case["coeffs"]).backward()
-    expected_params = [p for n in neurons for p in _list(n.w) + [n.b]]
-    grads = [p.grad for p in expected_params]
-    mlp.zero_grad()
-    zeroed = all(p.grad == 0 for p in expected_params)
-    return {
-        "out": numbers(forward),
-        "grads": numbers(grads),
-        "order": param_order(mlp.parameters(), expected_params),
-        "zero_grad": "" if zeroed else "zero_grad() left some gradients non-zero",
-    }
-
-
-def run_cross_entropy(mods, case, ref):
-    Value = ref["engine"].Value
-    logits = [ref["student_engine"].Value(x) for x in case["logits"]]
-    loss = mods["train"].cross_entropy(logits, case["target"])
-    if not _isinstance(loss, Value):
-        return {"structure": f"cross_entropy should return a Value, got {safe_repr(loss)}"}
-    forward = loss.data
-    loss.backward()
-    return {"out": number(forward), "grads": numbers([v.grad for v in logits])}
-
-
-def run_adamw(mods, case, ref):
-    params = [ref["student_engine"].Value(x) for x in case["values"]]
-    opt = mods["train"].AdamW(params, **case["kwargs"])
-    trajectory = []
-    for grads in case["grads"]:
-        for p, g in _zip(params, grads):
-            p.grad = g
-        opt.step()
-        trajectory.append(numbers([p.data for p in params]))
-    opt.zero_grad()
-    zeroed = all(p.grad == 0 for p in params)
-    return {"steps": trajectory, "zero_grad": "" if zeroed else "zero_grad() left some gradients non-zero"}
-
-
-def run_loop(mods, case, ref):
-    train = mods["train"]
-    # the loop is graded with the reference loss, so a loss bug does not cost the loop too
-    train.cross_entropy, train.loss_fn = ref["losses"].cross_entropy, ref["losses"].loss_fn
-    model = ref["nn"].MLP(2, _list(case["nouts"]), rng=ref["data"].RNG(case["seed"]))
-    opt = ref["optim"].AdamW(model.parameters(), **case["kwargs"])
-    losses = train.train(model, opt, case["split"], case["steps"])
-    if not _isinstance(losses, (list, tuple)):
-        return {"structure": f"train() should return the list of losses, got {safe_repr(losses)}"}
-    return {"losses": numbers(losses), "params": numbers([p.data for p in model.parameters()])}
-
-
-RUNNERS = {
-    "engine.add": lambda m, c, r: run_binary(m["engine"].Value, c, "+"),
-    "engine.mul": lambda m, c, r: run_binary(m["engine"].Value, c, "*"),
-    "engine.pow": lambda m, c, r: run_unary(m["engine"].Value, c, "pow"),
-    "engine.relu": lambda m, c, r: run_unary(m["engine"].Value, c, "relu"),
-    "engine.tanh": lambda m, c, r: run_unary(m["engine"].Value, c, "tanh"),
-    "engine.exp": lambda m, c, r: run_unary(m["engine"].Value, c, "exp"),
-    "engine.log": lambda m, c, r: run_unary(m["engine"].Value, c, "log"),
-    "engine.backward": lambda m, c, r: run_backward(m["engine"].Value, c),
-    "nn.neuron": lambda m, c, r: run_neuron(m, c),
-    "nn.layer": run_layer,
-    "nn.mlp": run_mlp,
-    "train.cross_entropy": run_cross_entropy,
-    "train.adamw": run_adamw,
-    "train.loop": run_loop,
-}
+def load_runner(source):
+    """Define the exercise's runner functions here, before any student code runs."""
+    exec(compile(source, "<exercise runner>", "exec"), globals())
 
 
 def load_reference(ref_dir):
@@ -455,6 +245,8 @@ def main():
     if job.get("run_as"):
         become(*job["run_as"])
     sys.path.insert(0, os.getcwd())
+    load_runner(job["runner"]["source"])
+    runner, runner_args = globals()[job["runner"]["entry"]], job["runner"]["args"]
     before = snapshot()
 
     try:
@@ -473,11 +265,10 @@ def main():
         return
     channel.send(event="ready")
 
-    runner = RUNNERS[test_id]
     for i, case in enumerate(job["cases"]):
         channel.send(event="start", case=i)
         try:
-            values, error = runner(mods, case, ref), None
+            values, error = runner(mods, case, ref, **runner_args), None
         except BaseException as exc:
             values, error = None, exc
         changed = tampered(before)

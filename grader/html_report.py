@@ -14,6 +14,7 @@ import jinja2
 
 from grader import escape, report_graphs, reports
 from grader.compare import LABELS
+from grader.exercises import kit
 from grader.report_graphs import differs, show
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
@@ -31,14 +32,16 @@ class Row:
     wrong: bool
 
 
-def render(report):
+def render(report, registry=None):
     """The report as one self-contained HTML page (every string escaped, and cleaned of control
-    and bidirectional characters first)."""
+    and bidirectional characters first). `registry`: the exercises the report's test ids come from
+    (default: the kit's own)."""
     report = escape.cleaned(report)
+    registry = registry or kit()
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     drawing = {"dot_missing": False, "plots_missing": False}
-    sections = [_section(t, drawing, k) for k, t in enumerate(report.tests) if _has_section(t)]
+    sections = [_section(t, drawing, k, registry) for k, t in enumerate(report.tests) if _has_section(t)]
     counts = {s: sum(1 for t in report.tests if t.status == s) for s in ("passed", "failed", "error", "not_attempted")}
     return env.get_template("report.html").render(
         report=report, sections=sections, counts=counts, drawing=drawing,
@@ -51,27 +54,28 @@ def render(report):
 def _has_section(t):
     if t.status == "not_attempted":
         return False
-    return t.status != "passed" or bool(t.warnings) or (t.id == "train.loop" and bool(t.detail))
+    return t.status != "passed" or bool(t.warnings) or bool(t.detail)
 
 
 def _anchor(test_id):
     return "t-" + test_id.replace(".", "-")
 
 
-def _section(t, drawing, k):
+def _section(t, drawing, k, registry):
     """Everything the page shows below the table for one test id."""
+    exercise = registry[t.id] if t.id in registry else None
     shown = _shown_failure(t)
     others = [f for f in t.failures if not t.failure or f.case != t.failure.case]
     section = {"test": t, "anchor": _anchor(t.id), "failure": t.failure, "shown": shown,
                "others": others[:8], "more_failures": max(0, len(others) - 8), "graph": None, "inputs": [],
                "rows": [], "rows_note": "", "curves": None, "boundary": None}
     if shown is not None:
-        section["inputs"] = case_inputs(t.id, shown.inputs)
-        if t.id.startswith("engine."):
-            section["graph"] = _graph(t.id, shown, drawing, k)
+        section["inputs"] = case_inputs(t.id, shown.inputs, registry)
+        if exercise is not None and exercise.graph is not None:
+            section["graph"] = _graph(t.id, shown, drawing, k, registry)
         if shown.expected:
-            section["rows"], section["rows_note"] = value_rows(t.id, shown)
-    if t.id == "train.loop":
+            section["rows"], section["rows_note"] = value_rows(t.id, shown, registry)
+    if t.detail and (t.detail.get("case") or {}).get("split") is not None:
         _loop_pictures(section, t, shown, drawing, k)
     return section
 
@@ -87,8 +91,8 @@ def _shown_failure(t):
 # ---------------------------------------------------------------------------------------------
 # pictures
 
-def _graph(test_id, failure, drawing, k):
-    graph = report_graphs.case_graph(test_id, failure)
+def _graph(test_id, failure, drawing, k, registry):
+    graph = report_graphs.case_graph(test_id, failure, registry)
     if graph is None:
         return {"svg": None, "text": None, "wrong": [],
                 "why": "This graph is too big to draw; its size is in the case's description."}
@@ -134,37 +138,13 @@ def _inline(svg, prefix):
 # ---------------------------------------------------------------------------------------------
 # tables
 
-def case_inputs(test_id, case):
-    """(name, value) rows saying what a case ran on, the upstream gradient included."""
-    if test_id == "engine.backward":
-        nodes = case.get("nodes")
-        size = len(nodes) if nodes else case.get("chain", 0) + 1
-        rows = [("graph", case.get("name", "")), ("nodes", str(size))]
-        if "chain" in case:
-            rows.append(("local derivative of every link", show(case["local"])))
-        rows.append(("upstream gradient", f"backward() is called on n{size - 1}, whose grad it seeds with 1"))
-        return rows
-    if test_id.startswith("engine."):
-        rows = [("a", show(case["a"]))]
-        if "b" in case:
-            rows.append(("b", show(case["b"])))
-        if "p" in case:
-            rows.append(("exponent", show(case["p"])))
-        if case.get("same"):
-            rows.append(("operands", "the same value a on both sides"))
-        rows.append(("a.grad before _backward()", show(case["ga"])))
-        if "gb" in case:
-            rows.append(("b.grad before _backward()", show(case["gb"])))
-        rows.append(("out.grad (upstream gradient)", show(case["g"])))
-        return rows
-    if test_id == "train.loop":
-        return [("model", f"MLP(2, {case['nouts']}), weights drawn from RNG({case['seed']})"),
-                ("data", f"{len(case['split'])} yin-yang points"), ("steps", str(case["steps"])),
-                ("AdamW", _compact(case["kwargs"]))]
-    rows = [(key, _compact(value)) for key, value in case.items()]
-    if "coeffs" in case:
-        rows.append(("upstream gradients", "backward of sum(c * out): out[j] receives the gradient c[j]"))
-    return rows
+def case_inputs(test_id, case, registry=None):
+    """(name, value) rows saying what a case ran on, the upstream gradient included: the exercise's
+    own rows, or one per input."""
+    registry = registry or kit()
+    if test_id in registry and registry[test_id].inputs is not None:
+        return registry[test_id].inputs(case)
+    return [(key, _compact(value)) for key, value in case.items()]
 
 
 def _compact(value):
@@ -172,23 +152,24 @@ def _compact(value):
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def value_rows(test_id, failure):
+def value_rows(test_id, failure, registry=None):
     """The rows of a failing case's values table, and a note when only the differing rows are kept."""
+    registry = registry or kit()
+    exercise = registry[test_id] if test_id in registry else None
     want, got, torch = failure.expected, failure.got or {}, failure.torch or {}
-    names = param_names(test_id, failure.inputs)
     rows = []
     for key, w in want.items():
-        if key == "params" and test_id == "train.loop":
-            continue  # the decision boundary pictures them
+        if exercise is not None and key in exercise.withheld:
+            continue  # a picture shows them (train.loop's decision boundary)
         g = got.get(key)
         if isinstance(w, str):  # a check the child ran itself: '' means fine
             if g:
-                rows.append(Row(_label(test_id, key, (), names), "passes", "", str(g), True))
+                rows.append(Row(_label(exercise, key, (), failure.inputs), "passes", "", str(g), True))
             continue
         for index, wv in _flatten(w):
             gv, tv = _at(g, index), _at(torch.get(key), index)
             wrong = failure.got is not None and differs(gv, wv)
-            rows.append(Row(_label(test_id, key, index, names), show(wv),
+            rows.append(Row(_label(exercise, key, index, failure.inputs), show(wv),
                             "" if tv is None else show(tv),
                             "—" if failure.got is None else ("missing" if gv is None else show(gv)), wrong))
     note = ""
@@ -215,39 +196,14 @@ def _at(value, index):
     return value
 
 
-def param_names(test_id, case):
-    """The names of a network's parameters, in parameters() order (nn.* cases), else []."""
-    if test_id == "nn.neuron":
-        return [f"w[{i}]" for i in range(case["nin"])] + ["b"]
-    if test_id == "nn.layer":
-        sizes = [case["nin"], case["nout"]]
-    elif test_id == "nn.mlp":
-        sizes = [case["nin"]] + list(case["nouts"])
-    else:
-        return []
-    names = []
-    for layer, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
-        for j in range(nout):
-            who = f"neuron {j}" if test_id == "nn.layer" else f"layer {layer} neuron {j}"
-            names += [f"{who} w[{i}]" for i in range(nin)] + [f"{who} b"]
-    return names
-
-
-def _label(test_id, key, index, names):
-    """A row's name, as the student's code would spell the value."""
+def _label(exercise, key, index, case):
+    """A row's name, as the student's code would spell the value: the exercise's name for it, else
+    the generic one."""
+    own = exercise.label(key, index, case) if exercise is not None else None
+    if own:
+        return own
     i = index[0] if index else None
-    if key == "grads":
-        if test_id == "engine.backward":
-            return f"n{i}.grad"
-        if test_id.startswith("engine."):
-            return f"{'ab'[i]}.grad"
-        if names and i < len(names):
-            return f"{names[i]}.grad"
-        if test_id == "train.cross_entropy":
-            return f"logits[{i}].grad"
     if key == "out":
-        if test_id == "train.cross_entropy":
-            return "loss"
         return "out.data" if i is None else f"out[{i}].data"
     if key == "steps":
         return f"after step {i + 1}: p[{index[1]}]"

@@ -3,7 +3,7 @@
 The child (grader/child.py) sends one JSON object per line. Student code runs in the same
 process and can write to the same pipe, so every line is untrusted data: it is parsed with a cap
 on its size, and accepted only when it has exactly the shape the child gives that event and, for
-results, exactly the shape of the test id's values (numbers are floats or the child's tagged
+results, exactly the shape its exercise declares for its values (numbers are floats or the child's tagged
 description of a non-number; lists, strings and nesting are bounded). Anything else raises
 `Invalid`, which the parent reports as tampering for that test id alone.
 
@@ -116,31 +116,12 @@ def one_of(*shapes):
     return check
 
 
-_STRUCTURE = record(structure=text())
-_OP = record(out=number, grads=numbers)
-VALUES = {
-    **{f"engine.{op}": _OP for op in ("add", "mul", "pow", "relu", "tanh", "exp", "log")},
-    "engine.backward": record(grads=numbers, calls=calls),
-    "nn.neuron": record(out=number, grads=numbers, order=text()),
-    "nn.layer": one_of(record(out=numbers, grads=numbers, order=text()), _STRUCTURE),
-    "nn.mlp": one_of(record(out=numbers, grads=numbers, order=text(), zero_grad=text()), _STRUCTURE),
-    "train.cross_entropy": one_of(_OP, _STRUCTURE),
-    "train.adamw": record(steps=list_of(numbers, 10_000), zero_grad=text()),
-    "train.loop": one_of(record(losses=numbers, params=numbers), _STRUCTURE),
-}
-
-
-def _generic(x):
-    """An instructor's own test id: named fields of numbers, lists of them, or text."""
+def generic(x):
+    """A shape for an exercise that declares none: named fields of numbers, lists of them, or text."""
     if type(x) is not dict or len(x) > 32:
         raise Invalid("a result is not a small set of named values")
     value = one_of(number, numbers, list_of(numbers, 10_000), text())
     return {text(64)(k): value(v) for k, v in x.items()}
-
-
-def values(test_id, x):
-    """The values of one case of `test_id`, accepted, or Invalid."""
-    return VALUES.get(test_id, _generic)(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,8 +153,9 @@ def _unique(pairs):
     return obj
 
 
-def parse(raw, test_id):
-    """One line from the child as an accepted event dict, or Invalid."""
+def parse(raw, values):
+    """One line from the child as an accepted event dict, or Invalid. `values`: the shape of the
+    test's results (its exercise's `values`, grader/exercises/)."""
     if len(raw) > MAX_LINE:
         raise Invalid("an event is larger than any the grader sends")
     try:
@@ -189,7 +171,7 @@ def parse(raw, test_id):
         raise Invalid(f"a {kind!r} event does not have that event's fields")
     out = {"event": kind}
     for key, shape in fields.items():
-        out[key] = values(test_id, event[key]) if key == "values" else shape(event[key])
+        out[key] = values(event[key]) if key == "values" else shape(event[key])
     if kind == "tamper" and not all(_TAMPER_NAME.match(name) for name in out["what"]):
         raise Invalid("a 'tamper' event names something that is not a module attribute")
     return out

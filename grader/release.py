@@ -87,23 +87,39 @@ def check_torch_store():
                            "run `python -m grader expectations`")
 
 
+def _module_file(dotted):
+    """grader/... file of module `dotted` (relative to grader/: 'check.py', 'exercises/__init__.py'), or None."""
+    parts = dotted.split(".")[1:]
+    if not parts:
+        return "__init__.py"
+    for rel in ("/".join(parts) + ".py", "/".join(parts) + "/__init__.py"):
+        if (KIT_ROOT / "grader" / rel).is_file():
+            return rel
+    return None
+
+
 def grader_modules(entry=ENTRY_MODULES, skip=NOT_SHIPPED):
-    """The grader modules `entry` import, directly or not (read from their source, not run)."""
-    todo, found = list(entry), set()
+    """The grader modules `entry` import, directly or not (read from their source, not run), as
+    file paths relative to grader/ ('check', 'exercises/engine_ops' without '.py'), with every
+    package's __init__ on the way."""
+    todo, found = [f"grader.{name}" for name in entry], set()
     while todo:
-        name = todo.pop()
-        if name in found or name in skip or not (KIT_ROOT / "grader" / f"{name}.py").exists():
+        dotted = todo.pop()
+        rel = _module_file(dotted)
+        if rel is None or rel in found or dotted.split(".")[-1] in skip:
             continue
-        found.add(name)
-        tree = ast.parse((KIT_ROOT / "grader" / f"{name}.py").read_text())
+        found.add(rel)
+        package = ".".join(dotted.split(".")[:-1]) if not rel.endswith("__init__.py") else dotted
+        if package != "grader":
+            todo.append(package.rsplit(".", 1)[0] if rel.endswith("__init__.py") else package)
+        tree = ast.parse((KIT_ROOT / "grader" / rel).read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "grader":
-                todo += [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader."):
-                todo.append(node.module.split(".")[1])
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("grader"):
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
-                todo += [a.name.split(".")[1] for a in node.names if a.name.startswith("grader.")]
-    return found | {"__init__"}
+                todo += [a.name for a in node.names if a.name.startswith("grader.")]
+    return {rel.removesuffix(".py") for rel in found} | {"__init__"}
 
 
 def student_cli(text, shipped):
@@ -141,7 +157,10 @@ def build(out=DEFAULT_OUT):
     shipped = {f"{m}.py" for m in grader_modules()}
     for name in sorted(shipped):
         text = (KIT_ROOT / "grader" / name).read_text()
+        (grader_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (grader_dir / name).write_text(student_cli(text, shipped) if name == "cli.py" else text)
+    # the exercises' child-side sources, which the child runs (read as text, never imported)
+    shutil.copytree(KIT_ROOT / "grader" / "exercises" / "child", grader_dir / "exercises" / "child")
     for name in SHIPPED_DATA:
         shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
     (grader_dir / "data" / expect.STORE.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")

@@ -1,15 +1,15 @@
-"""The computation graph of a failing engine case, for the HTML report.
+"""The computation graph of a failing case, for the HTML report.
 
-The graph is rebuilt from the case's recorded inputs with the reference `Value`, and every node
+Each exercise that draws says how (grader/exercises/: its `graph`); the graph is rebuilt
+from the case's recorded inputs with the reference `Value`, and every node
 shows the reference's data and grad as the report recorded them; where the student's number
 differs it is written next to it and the node is coloured. Nothing is graded again here.
 Drawing needs graphviz's `dot`; without it the same graph is given as a text listing.
 """
 import math
 
-from grader import compare, expect
+from grader import compare
 from micrograd_ref.draw import draw_dot, trace
-from micrograd_ref.engine import Value
 
 WRONG_GRAD = "#f4a6a6"  # a node whose gradient differs from the expected one
 WRONG_DATA = "#f8d49a"  # a node whose data differs (the forward pass changed)
@@ -60,7 +60,8 @@ def listed(record, key):
     return value if isinstance(value, list) else []
 
 
-def _mark(node, got, want, what, colors, notes, fill):
+def mark(node, got, want, what, colors, notes, fill):
+    """Colour `node` and note the student's number where it differs from the expected one."""
     if got is None or want is None or not differs(got, want):
         return
     colors.setdefault(node, fill)
@@ -68,70 +69,15 @@ def _mark(node, got, want, what, colors, notes, fill):
     notes[node] = f"{notes[node]}; {note}" if node in notes else note
 
 
-def op_graph(test_id, failure):
-    """The graph of an engine op's case (`out = a op b`), or None when the case's inputs are hidden."""
-    case = failure.inputs
-    if "a" not in case:
+def case_graph(test_id, failure, registry=None):
+    """The CaseGraph of a failing case its exercise draws (grader/exercises/), or None when there is
+    nothing to draw."""
+    from grader.exercises import kit
+
+    registry = registry or kit()
+    if not failure or not failure.inputs or test_id not in registry or registry[test_id].graph is None:
         return None
-    name = test_id.split(".")[1]
-    a = Value(case["a"])
-    operands = [a]
-    if name in ("add", "mul"):
-        b = a if case.get("same") else Value(case["b"])
-        out = a + b if name == "add" else a * b
-        if b is not a:
-            operands.append(b)
-    elif name == "pow":
-        out = a ** case["p"]
-    else:
-        out = getattr(a, name)()
-    labels = {a: "a", out: "out"}
-    if len(operands) == 2:
-        labels[operands[1]] = "b"
-    want = failure.expected or {}
-    got = failure.got or {}
-    out.grad = case["g"]
-    if "out" in want:
-        out.data = number(want["out"])
-    for v, g in zip(operands, listed(want, "grads")):
-        v.grad = number(g)
-    colors, notes = {}, {}
-    _mark(out, got.get("out"), want.get("out"), "data", colors, notes, WRONG_DATA)
-    for v, g, w in zip(operands, listed(got, "grads"), listed(want, "grads")):
-        _mark(v, g, w, "grad", colors, notes, WRONG_GRAD)
-    return CaseGraph(out, labels, colors, notes)
-
-
-def backward_graph(failure):
-    """The graph of an engine.backward case, or None when it is hidden or too big to draw."""
-    case = failure.inputs
-    size = len(case["nodes"]) if "nodes" in case else case.get("chain", MAX_NODES) + 1
-    if size > MAX_NODES:
-        return None
-    specs = expect.graph_nodes(case)
-    nodes = []
-    for spec in specs:
-        children = tuple(nodes[i] for i in spec["children"])
-        # the op node lists the local derivatives, one per child, in order
-        op = "local " + ", ".join(f"{x:g}" for x in spec["local"]) if children else ""
-        nodes.append(Value(spec["data"], children, op, tuple(spec["local"])))
-    want, got = listed(failure.expected, "grads"), listed(failure.got, "grads")
-    for v, g in zip(nodes, want):
-        v.grad = number(g)
-    labels = {v: f"n{i}" for i, v in enumerate(nodes)}
-    colors, notes = {}, {}
-    for v, g, w in zip(nodes, got, want):
-        _mark(v, g, w, "grad", colors, notes, WRONG_GRAD)
-    return CaseGraph(nodes[-1], labels, colors, notes)
-
-
-def case_graph(test_id, failure):
-    """The CaseGraph of a failing engine case, or None when there is nothing to draw."""
-    if not failure or not failure.inputs:
-        return None
-    if test_id == "engine.backward":
-        return backward_graph(failure)
-    return op_graph(test_id, failure)
+    return registry[test_id].graph(failure)
 
 
 def as_svg(graph):

@@ -77,10 +77,16 @@ def prepare(submission, workdir, run_as):
     return names
 
 
-def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000,
+def run_cases(exercise, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000,
               confine=True):
-    """Run `cases` of `test_id` against the student files in `submission` in a child; never raises
-    for anything the student's code does. The child limits and confines itself (see child.py)."""
+    """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) against the
+    student files in `submission` in a child; never raises for anything the student's code does. The
+    child limits and confines itself (see child.py)."""
+    if isinstance(exercise, str):
+        from grader.exercises import kit
+
+        exercise = kit()[exercise]
+    test_id = exercise.id
     limits = limits or Limits()
     started = time.monotonic()
     outcome = RunOutcome(test_id)
@@ -98,6 +104,7 @@ def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None,
         read_fd, write_fd = os.pipe()
         job = {
             "test_id": test_id,
+            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
             "cases": cases,
             "fd": write_fd,
             "student_files": names,
@@ -130,7 +137,7 @@ def run_cases(test_id, cases, submission, limits=None, python=None, run_as=None,
             lines, timed_out = _read_events(read_fd, proc, started + limits.wall, limits.output)
             _kill_group(proc)
         outcome.output = _excerpt(out_path.read_bytes())
-    _interpret(outcome, lines, proc.returncode, timed_out, len(cases), limits)
+    _interpret(outcome, lines, proc.returncode, timed_out, len(cases), limits, exercise.values)
     outcome.elapsed = time.monotonic() - started
     return outcome
 
@@ -183,9 +190,14 @@ def _excerpt(data, max_lines=20, max_chars=2000):
     return cut
 
 
-def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
+def _interpret(outcome, lines, returncode, timed_out, n_cases, limits, values=None):
     """Fill `outcome` from the event lines. Every line must be an event of grader/protocol.py's
-    schema, in the order the child sends them: anything else marks the run as tampered with."""
+    schema, its results of the shape `values` (default: the built-in exercise's of the outcome's test
+    id), in the order the child sends them: anything else marks the run as tampered with."""
+    if values is None:
+        from grader.exercises import kit
+
+        values = kit()[outcome.test_id].values if outcome.test_id in kit() else protocol.generic
     phase = "begin"  # begin -> cases <-> running -> done; or begin -> [tampered] -> import_error -> done
     expected_next = 0
     killed = timed_out or (returncode is not None and returncode < 0)
@@ -197,7 +209,7 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
         if not raw:
             continue  # what follows the last newline of a complete stream
         try:
-            event = protocol.parse(raw, outcome.test_id)
+            event = protocol.parse(raw, values)
         except protocol.Invalid as exc:
             return _protocol(outcome, str(exc))
         kind = event["event"]

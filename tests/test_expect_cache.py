@@ -1,10 +1,10 @@
 """The reference's values are computed once per process: a batch of students shares its cases."""
 from grader import cases, expect
-from grader.spec import dispatch
+from grader.exercises import kit
 
 
 def test_reference_values_are_computed_once_per_process():
     case = cases.build("engine.backward")[0]
     first = expect.expected("engine.backward", case)
     assert expect.expected("engine.backward", dict(case)) is first  # an equal case: the same values
-    assert first == dispatch(expect, "engine.backward", case)  # and they are the reference's
+    assert first == kit()["engine.backward"].reference(case)  # and they are the reference's
