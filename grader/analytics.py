@@ -69,9 +69,8 @@ def _mistake(test):
         return test["title"]
     if test["status"] == "not_attempted":
         return "not attempted (still raises NotImplementedError)"
-    summary = test.get("summary") or "failed"
-    if "cases pass" not in summary:  # the process failed: timeout, crash, exit, import error
-        return summary.split(" on case ")[0][:120]
+    if test.get("ended"):  # the process failed: timeout, crash, exit, import error
+        return test["ended"][:120]
     failure = test.get("failure") or {}
     if failure.get("got") is None and failure.get("problem"):  # the student's code raised
         return failure["problem"].split(":")[0][:120]

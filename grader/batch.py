@@ -412,7 +412,7 @@ def run(args):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.hidden_seed is not None:
-        settings.hidden_seed = args.hidden_seed
+        settings = dataclasses.replace(settings, hidden_seed=args.hidden_seed)
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain f
 """
 import ast
 import builtins
+import dataclasses
 import concurrent.futures
 import pathlib
 import sys
@@ -130,6 +131,7 @@ def score(exercise, records, outcome, settings, points):
                           "this test has hidden cases)" if private
                           else escape.clean(f"{where}{err['type']}: {err['message']}"))
         result.hint = _import_hint(err)
+        result.ended = f"importing the file raised {_exception_name(err['type'])}"
         return result
     if outcome.status == "internal":
         result.status = "error"
@@ -197,6 +199,7 @@ def score(exercise, records, outcome, settings, points):
             running = outcome.running_case
             case_txt = f" on case {running + 1}" if running is not None else ""
             result.summary = f"{outcome.message}{case_txt}"
+            result.ended = outcome.message
         else:
             result.summary = f"{result.passed}/{result.total} cases pass"
             if result.title:
@@ -310,7 +313,7 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
         if outcomes[t] is None:
             problem = problems[registry[t].part]
             tests.append(TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
-                                    status="error", summary=problem,
+                                    status="error", summary=problem, ended="the file cannot be imported",
                                     hint="The file has to import cleanly before anything in it can be graded."))
             continue
         tests.append(score(registry[t], records[t], outcomes[t], settings, points))
@@ -354,7 +357,7 @@ def run(args):
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "hidden_seed", None) is not None:
-        settings.hidden_seed = args.hidden_seed
+        settings = dataclasses.replace(settings, hidden_seed=args.hidden_seed)
     if settings.hidden_seed is not None and not HIDDEN_CASES:
         print("error: hidden cases are graded by your instructor: this kit has no reference to check them "
               "against (remove hidden_seed from the settings)", file=sys.stderr)

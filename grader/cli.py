@@ -6,6 +6,7 @@ pay for what `nbgrader` or `batch` import). A command module provides
 """
 import argparse
 import importlib
+import importlib.util
 import sys
 
 # name: (module, one-line help)
@@ -22,18 +23,24 @@ COMMANDS = {
 }
 
 
+def available():
+    """The commands whose module this kit has (the student kit ships only some of them)."""
+    return {name: entry for name, entry in COMMANDS.items() if importlib.util.find_spec(entry[0]) is not None}
+
+
 def main(argv=None):
     """Parse the command line, run the command, return its exit status (2 for usage errors)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    commands = available()
     parser = argparse.ArgumentParser(prog="python -m grader", description="The micrograd exercise kit's grader.")
-    parser.add_argument("command", choices=sorted(COMMANDS), metavar="COMMAND",
-                        help="; ".join(f"{name}: {text}" for name, (_, text) in COMMANDS.items()))
+    parser.add_argument("command", choices=sorted(commands), metavar="COMMAND",
+                        help="; ".join(f"{name}: {text}" for name, (_, text) in commands.items()))
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
         return 0 if argv else 2
-    if argv[0] not in COMMANDS:
+    if argv[0] not in commands:
         parser.parse_args(argv[:1])  # prints the usage error and exits with 2
-    module_name, text = COMMANDS[argv[0]]
+    module_name, text = commands[argv[0]]
     module = importlib.import_module(module_name)
     sub = argparse.ArgumentParser(prog=f"python -m grader {argv[0]}", description=text)
     module.add_arguments(sub)

@@ -61,7 +61,6 @@ SCHEMA = {
             "hidden_visibility": {"enum": VISIBILITY},
             "stdout_visibility": {"enum": VISIBILITY},
             "results_visibility": {"enum": VISIBILITY}}},
-        "batch": {"type": "object"},
     },
 }
 
@@ -83,7 +82,7 @@ class Settings:
     jobs: int = dataclasses.field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     run_as: str = ""
     python: str = ""
-    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope, batch)
+    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope)
 
 
 def load(path=None):
@@ -122,5 +121,5 @@ def from_dict(data, source="settings"):
     s.hidden_seed = g.get("hidden_seed", s.hidden_seed)
     s.jobs = g.get("jobs", s.jobs)
     s.run_as, s.python = g.get("run_as", s.run_as), g.get("python", s.python)
-    s.extra = {k: v for k, v in data.items() if k in ("gradescope", "batch")}
+    s.extra = {k: v for k, v in data.items() if k in ("gradescope",)}
     return s

@@ -14,6 +14,7 @@ the test's points. The layout (which cells make which file) goes into the course
 micrograd_check.py, so that the files graded are the same inside and outside the kernel.
 """
 import ast
+import json
 import os
 import pathlib
 import pprint
@@ -35,7 +36,7 @@ DEFAULT_OUT = KIT_ROOT / "build" / "nbgrader"
 CHECK_MODULE = "micrograd_check"
 CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("not written yet")'
 HINT_LINE = re.compile(r"\s*#\s*HINT:")
-SEED_LINE = re.compile(r"^c\.MicrogradScores\.hidden_seed = (\d+)$", re.M)
+SEED_FILE = "hidden_seed.json"  # in the course folder (instructor side): the seed the course keeps
 
 INTRO = """\
 # micrograd: backpropagation, written by you
@@ -298,11 +299,9 @@ def hidden_seed(course_dir, settings):
     """The course's hidden seed: grader.toml's, else the one the course already has, else a new one."""
     if settings.hidden_seed is not None:
         return int(settings.hidden_seed)
-    cfg = pathlib.Path(course_dir) / "nbgrader_config.py"
-    if cfg.is_file():
-        found = SEED_LINE.search(cfg.read_text(encoding="utf-8"))
-        if found:
-            return int(found[1])
+    stored = pathlib.Path(course_dir) / SEED_FILE
+    if stored.is_file():
+        return int(json.loads(stored.read_text(encoding="utf-8"))["hidden_seed"])
     return secrets.randbelow(2**31)
 
 
@@ -326,9 +325,11 @@ def write_course(course_dir, solutions_dir=KIT_ROOT / "solutions", settings_file
                  CHECK_TEMPLATE.format(kit=str(KIT_ROOT), layout=_pretty(layout)))
     settings_path = pathlib.Path(settings_file).resolve() if settings_file else (
         config.DEFAULT_FILE if config.DEFAULT_FILE.exists() else "")
+    seed = hidden_seed(course_dir, settings)
+    write_atomic(course_dir / SEED_FILE, json.dumps({"hidden_seed": seed}) + "\n")
     write_atomic(course_dir / "nbgrader_config.py", CONFIG_TEMPLATE.format(
         kit=str(KIT_ROOT), course=COURSE_ID, stub=CODE_STUB,
-        settings_file=str(settings_path), layout=_pretty(layout), seed=hidden_seed(course_dir, settings)))
+        settings_file=str(settings_path), layout=_pretty(layout), seed=seed))
     return layout
 
 

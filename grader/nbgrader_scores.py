@@ -19,6 +19,7 @@ fail costs the part whose grading failed, never the whole notebook. Two steps go
 nbgrader's sanitizing steps: SubmittedFiles grades only what was submitted as files (no links),
 and EncodableText keeps a character UTF-8 cannot encode from failing the whole notebook.
 """
+import dataclasses
 import math
 import os
 import pathlib
@@ -74,8 +75,7 @@ class MicrogradScores(NbGraderPreprocessor):
         instead of recording zeros.
         """
         sources = self.sources(nb, resources)
-        settings = config.load(self.settings_file or None)
-        settings.hidden_seed = self.hidden_seed
+        settings = dataclasses.replace(config.load(self.settings_file or None), hidden_seed=self.hidden_seed)
         student = resources["nbgrader"]["student"]
         try:
             return self._grade(sources, grade_ids, settings)

@@ -14,6 +14,7 @@ sources in layout order: a given (read-only) cell's source is the layout's own, 
 comes from the student. Both the check a student runs inside the notebook and the instructor's
 scoring outside the kernel go through `grade_sources`, so they grade the same files the same way.
 """
+import dataclasses
 import math
 import pathlib
 import tempfile
@@ -41,13 +42,10 @@ def grade_sources(sources, layout, grade_ids, settings=None, live_torch=None):
     Points come from the layout (the cells' points); `settings` gives limits, tolerances and the
     hidden seed (default: none, the student's view); `live_torch` is check.grade's.
     """
+    tests = [layout["tests"][grade_id] for grade_id in grade_ids]
+    test_ids = [test["id"] for test in tests]
     settings = settings or config.Settings()
-    settings.points = dict(settings.points)
-    test_ids = []
-    for grade_id in grade_ids:
-        test = layout["tests"][grade_id]
-        settings.points[test["id"]] = test["points"]
-        test_ids.append(test["id"])
+    settings = dataclasses.replace(settings, points={**settings.points, **{t["id"]: t["points"] for t in tests}})
     with tempfile.TemporaryDirectory(prefix="micrograd-notebook-") as folder:
         for name, text in assemble(layout, sources).items():
             # a lone surrogate (valid in a notebook's JSON, not in UTF-8) is written as its escape

@@ -122,17 +122,6 @@ def grader_modules(entry=ENTRY_MODULES, skip=NOT_SHIPPED):
     return {rel.removesuffix(".py") for rel in found} | {"__init__"}
 
 
-def student_cli(text, shipped):
-    """grader/cli.py with the COMMANDS entries whose module is not shipped taken out."""
-    keep = []
-    for line in text.splitlines(keepends=True):
-        m = re.match(r'\s*"[\w-]+":\s*\("grader\.(\w+)"', line)
-        if m and f"{m.group(1)}.py" not in shipped:
-            continue
-        keep.append(line)
-    return "".join(keep)
-
-
 def requirements(shipped):
     """The student's dependencies: those of the kit's own that the shipped modules import (no PyTorch)."""
     project = tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["project"]
@@ -158,7 +147,7 @@ def build(out=DEFAULT_OUT):
     for name in sorted(shipped):
         text = (KIT_ROOT / "grader" / name).read_text()
         (grader_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (grader_dir / name).write_text(student_cli(text, shipped) if name == "cli.py" else text)
+        (grader_dir / name).write_text(text)  # cli.py offers only the commands whose module is here
     # the exercises' child-side sources, which the child runs (read as text, never imported)
     shutil.copytree(KIT_ROOT / "grader" / "exercises" / "child", grader_dir / "exercises" / "child")
     for name in SHIPPED_DATA:

@@ -49,6 +49,9 @@ class TestResult:
     # why this grade is not the student's code's own: "tamper" (it replaced the grader's functions),
     # "protocol" (the results channel was forged or corrupted); "" when nothing was seen
     breach: str = ""
+    # how the run ended when it did not run every case through (a timeout, a crash, an exit, an import
+    # or syntax error), in words shared by every student it happened to; "" when it ran through
+    ended: str = ""
 
 
 @dataclasses.dataclass

@@ -129,6 +129,7 @@ def test_standin_engine_gradients_agree_with_pytorch(kit, torch):
         assert z.data == pytest.approx(tz.item(), rel=1e-12)
         assert (x.grad, y.grad) == pytest.approx((tx.grad.item(), ty.grad.item()), rel=1e-10)
     del sys.modules["micrograd_ref.engine"], sys.modules["micrograd_ref"]
+    sys.path.remove(str(kit))  # the stand-in must not shadow the reference for the tests after this one
 
 
 def run_make_check(kit, submission, tmp_path, *args):
