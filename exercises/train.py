@@ -17,6 +17,11 @@ parameter a step against its gradient, and the loop repeats: loss, backward, ste
 
 What you write: `cross_entropy` (train.cross_entropy), `AdamW` (train.adamw) and `train`
 (train.loop). `loss_fn` is given.
+
+The lecture's path comes first, on a regression of four points: the squared-error loss
+`squared_error` (train.squared_error) and plain gradient descent, `SGD` (train.sgd).
+`python train.py --lecture` then trains the lecture's MLP(3, [4, 4, 1]) with them (and your
+`train` loop) and prints the loss at every step.
 """
 from engine import Value
 
@@ -85,3 +90,64 @@ def train(model, optimizer, train_split, num_steps):
     """
     # HINT: gradients accumulate (+=) across backward() calls until something sets them back to 0.
     raise NotImplementedError("train.loop: run the training steps and collect the losses")
+
+
+def squared_error(ypred, ys):
+    """The lecture's loss: the sum over pairs of (yp - y)**2, a `Value`; `ypred` are the network's
+    outputs (Values), `ys` the targets (numbers)."""
+    # HINT: the loss must stay a Value built from the predictions, or no gradient reaches the network.
+    # HINT: a sum, not a mean: two points each off by 1 give a loss of 2.
+    raise NotImplementedError("train.squared_error: sum the squared differences between predictions and targets")
+
+
+class SGD:
+    """Plain gradient descent: each step moves every parameter against its gradient by lr times it."""
+
+    def __init__(self, parameters, lr=0.01):
+        self.parameters = list(parameters)
+        self.lr = lr
+
+    def step(self):
+        """One update of every parameter from its current gradient."""
+        # HINT: the gradient points uphill, toward a larger loss.
+        raise NotImplementedError("train.sgd: move every parameter a small step downhill")
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0."""
+        raise NotImplementedError("train.sgd: clear every gradient before the next backward()")
+
+
+# the lecture's data set: four points in 3-D and their targets
+LECTURE_XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+LECTURE_YS = [1.0, -1.0, -1.0, 1.0]
+
+
+def lecture_loss(model, split):
+    """The lecture's loss of `model` over `split`: squared_error of its one output per point."""
+    return squared_error([model(x)[0] for x, _ in split], [y for _, y in split])
+
+
+def lecture(steps=20, lr=0.05, seed=1337):
+    """Train the lecture's MLP(3, [4, 4, 1]) on its four points with your squared_error, SGD and
+    train loop, and print the loss of every step, as the video does."""
+    global loss_fn
+    import random
+
+    from nn import MLP  # here, not at the top: train.py is graded without an nn.py of yours
+
+    model = MLP(3, [4, 4, 1], rng=random.Random(seed))
+    given, loss_fn = loss_fn, lecture_loss  # train() takes its loss from loss_fn: the lecture's, for this run
+    try:
+        losses = train(model, SGD(model.parameters(), lr=lr), list(zip(LECTURE_XS, LECTURE_YS)), steps)
+    finally:
+        loss_fn = given
+    for step, loss in enumerate(losses, 1):
+        print(f"step {step:3d}  loss {loss:.6f}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "--lecture" not in sys.argv[1:]:
+        sys.exit("usage: python train.py --lecture   (trains the lecture's MLP on its four points)")
+    lecture()

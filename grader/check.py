@@ -139,6 +139,9 @@ def score(exercise, records, outcome, settings, points):
         result.summary = "internal error: " + outcome.message
         return result
 
+    rel_tol, abs_tol = settings.rel_tol, settings.abs_tol
+    if exercise.tolerance:
+        rel_tol, abs_tol = max(rel_tol, exercise.tolerance[0]), max(abs_tol, exercise.tolerance[1])
     not_implemented = 0
     for record in records:
         record.got, record.error = outcome.results.get(record.index), outcome.errors.get(record.index)
@@ -157,7 +160,7 @@ def score(exercise, records, outcome, settings, points):
                 "recursion handles any depth.")
             result.passed += 1  # counted as passing: the policy is a warning, not a deduction
             continue
-        if got is not None and not compare.first_difference(got, want, settings.rel_tol, settings.abs_tol):
+        if got is not None and not compare.first_difference(got, want, rel_tol, abs_tol):
             result.passed += 1
             continue
         if error and error["type"] == "NotImplementedError":

@@ -1,6 +1,7 @@
-"""Losses: cross-entropy of logits against a class index, and its mean over a data split.
+"""Losses: cross-entropy of logits against a class index, its mean over a data split, and the
+lecture's squared error.
 
-Neither names a `Value` class: they work on the values of any engine with micrograd's
+None names a `Value` class: they work on the values of any engine with micrograd's
 interface (the demo runs them on a student's engine).
 """
 
@@ -26,3 +27,11 @@ def loss_fn(model, split):
     for x, y in split:
         total_loss = total_loss + cross_entropy(model(x), y)
     return total_loss * (1.0 / len(split))
+
+
+def squared_error(ypred, ys):
+    """The lecture's loss: the sum of (yp - y)**2 over the pairs (predictions Values, targets numbers)."""
+    total = 0.0  # as in loss_fn: the sum takes the engine of the predictions
+    for yp, y in zip(ypred, ys):
+        total = total + (yp - y) ** 2
+    return total

@@ -11,7 +11,9 @@ in the right order, from the output back to the inputs.
 
 What you write: the body of every `_backward` (engine.add, engine.mul, engine.pow, engine.relu,
 engine.tanh, engine.exp, engine.log) and of `backward()` (engine.backward). The forward
-computations and the ops built from others (-, /, ...) are given.
+computations and the ops built from others (-, /, ...) are given. And, before any of it, the
+lecture's first exercise: `numerical_grad` (engine.numerical_grad), the derivative of a plain
+function estimated from its values alone, which is how every gradient here can be checked.
 """
 import math
 
@@ -213,3 +215,17 @@ class Value:
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def numerical_grad(f, x, h=1e-6):
+    """The derivative of the plain function `f` (a float in, a float out) at `x`, estimated from
+    values of f alone: the slope of f over a small step h around x (a float).
+
+    A slope taken from x to x + h leans toward one side of x; one taken between x - h and x + h
+    (the central difference) looks at both sides, and is far more accurate for the same h.
+    """
+    # BEGIN SOLUTION engine.numerical_grad: estimate df/dx at x by finite differences
+    # HINT: a slope is a rise over a run: divide the change in f by the distance between the two points.
+    # HINT: try f(x) = 3*x**2 - 4*x + 5 at x = 3.0 by hand: its derivative there is 6*3 - 4 = 14.
+    return (f(x + h) - f(x - h)) / (2 * h)
+    # END SOLUTION

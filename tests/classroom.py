@@ -7,6 +7,8 @@ full marks, which is what per-cell checks of the gradebook rely on.
 import pathlib
 import shutil
 
+from grader.spec import TEST_IDS
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 
@@ -36,7 +38,7 @@ MUTANTS = {
 HOSTILE = {
     "hang_tanh": ("engine.py", "self.grad += (1 - t**2) * out.grad", "while True: pass", ["engine.tanh"]),
     "sleep_on_import": ("train.py", "from engine import Value", "import time; time.sleep(3600)",
-                        ["train.cross_entropy", "train.adamw", "train.loop"]),
+                        [t for t in TEST_IDS if t.startswith("train.")]),  # the whole part
     "memory_bomb": ("engine.py", "self.grad += out.data * out.grad",
                     "self.grad += len([0] * 10**10) * out.grad", ["engine.exp"]),
     "grow_forever": ("engine.py", "self.grad += (1 / self.data) * out.grad",

@@ -32,8 +32,9 @@ def test_each_runner_defines_its_entry_and_imports_nothing(exercise):
 def test_built_in_exercises_keep_their_ids_order_and_points():
     assert kit().test_ids == (
         "engine.add", "engine.mul", "engine.pow", "engine.relu", "engine.tanh", "engine.exp", "engine.log",
-        "engine.backward", "nn.neuron", "nn.layer", "nn.mlp", "train.cross_entropy", "train.adamw", "train.loop")
-    assert sum(kit().default_points.values()) == 50
+        "engine.backward", "engine.numerical_grad", "nn.neuron", "nn.layer", "nn.mlp", "train.cross_entropy",
+        "train.adamw", "train.loop", "train.squared_error", "train.sgd")
+    assert sum(kit().default_points.values()) == 57
 
 
 def test_an_id_defined_twice_is_refused():

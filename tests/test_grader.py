@@ -90,7 +90,42 @@ ONE_BUG = [
     ("adamw without bias correction", "train.py", "m_hat = self.m[i] / (1 - self.beta1**self.t)", "m_hat = self.m[i]",
      "train.adamw", ""),
     ("loop without zero_grad", "train.py", "        optimizer.zero_grad()\n", "", "train.loop", "loop_no_zero_grad"),
+    ("numerical grad over h, not 2h", "engine.py", "(f(x + h) - f(x - h)) / (2 * h)", "(f(x + h) - f(x - h)) / h",
+     "engine.numerical_grad", "ng_half_step"),
+    ("numerical grad without dividing", "engine.py", "(f(x + h) - f(x - h)) / (2 * h)", "(f(x + h) - f(x - h))",
+     "engine.numerical_grad", "ng_no_divide"),
+    ("numerical grad downhill", "engine.py", "(f(x + h) - f(x - h)) / (2 * h)", "(f(x - h) - f(x + h)) / (2 * h)",
+     "engine.numerical_grad", "ng_sign"),
+    ("squared error averaged", "train.py", "for yp, y in zip(ypred, ys)), Value(0.0))",
+     "for yp, y in zip(ypred, ys)), Value(0.0)) * (1.0 / len(ys))", "train.squared_error", "se_mean"),
+    ("squared error without the square", "train.py", "((yp - y) ** 2 for", "((yp - y) for",
+     "train.squared_error", "se_no_square"),
+    ("squared error on plain floats", "train.py", "((yp - y) ** 2 for", "((yp.data - y) ** 2 for",
+     "train.squared_error", "se_cut_graph"),
+    ("sgd adds the gradient", "train.py", "param.data -= self.lr * param.grad", "param.data += self.lr * param.grad",
+     "train.sgd", "sgd_ascent"),
+    ("sgd forgets lr", "train.py", "param.data -= self.lr * param.grad", "param.data -= param.grad", "train.sgd", "sgd_no_lr"),
+    ("sgd with another default lr", "train.py", "def __init__(self, parameters, lr=0.01):",
+     "def __init__(self, parameters, lr=0.1):", "train.sgd", "sgd_default_lr"),
+    ("sgd zero_grad that zeroes nothing", "train.py",
+     "clear every gradient before the next backward()\n        for param in self.parameters:\n            param.grad = 0",
+     "clear every gradient before the next backward()\n        for param in self.parameters:\n            pass",
+     "train.sgd", "zero_grad"),
 ]
+
+
+# ways of writing the lecture's exercises that are right, though they differ from the answer key
+RIGHT_TOO = [
+    ("numerical grad by forward difference", "engine.py", "(f(x + h) - f(x - h)) / (2 * h)", "(f(x + h) - f(x)) / h"),
+    ("squared error as (y - yp)**2", "train.py", "((yp - y) ** 2 for", "((y - yp) ** 2 for"),
+    ("squared error as a product", "train.py", "((yp - y) ** 2 for", "((yp - y) * (yp - y) for"),
+]
+
+
+@pytest.mark.parametrize("name, file, old, new", RIGHT_TOO, ids=[b[0] for b in RIGHT_TOO])
+def test_other_right_answers_score_full_marks(tmp_path, name, file, old, new):
+    report = grade(make_submission(tmp_path / "sub", [(file, old, new)]), ["engine.numerical_grad", "train"])
+    assert not lost(report), {t.id: t.summary for t in report.tests}
 
 
 @pytest.mark.parametrize("name, file, old, new, loses, mistake", ONE_BUG, ids=[b[0] for b in ONE_BUG])
@@ -208,7 +243,7 @@ HOSTILE = [
      {t for t in TEST_IDS if part_of(t) == "engine"}, "math.tanh"),
     ("monkeypatching builtins", [("train.py", "from engine import Value\n",
                                   "from engine import Value\nimport builtins\nbuiltins.isinstance = lambda a, b: True\n")],
-     {"train.cross_entropy", "train.adamw", "train.loop"}, "builtins.isinstance"),
+     {t for t in TEST_IDS if part_of(t) == "train"}, "builtins.isinstance"),
     ("monkeypatching the grader", [("engine.py", "import math\n",
       "import math\nimport sys\nsys.modules['__main__'].number = lambda x: 1.0\n")],
      {t for t in TEST_IDS if part_of(t) == "engine"}, "grader.number"),

@@ -68,7 +68,7 @@ def test_history_latest_definition_wins_and_bad_inputs_are_skipped(built):
     sources, missing = notebook_check.sources_from_history(layout, history)
     assert "new = 2" in sources["answer_engine_Value"]
     assert "return 0" in sources["answer_train_cross_entropy"]
-    assert missing == ["Neuron", "Layer", "MLP", "AdamW", "train"]
+    assert missing == ["numerical_grad", "Neuron", "Layer", "MLP", "AdamW", "train", "squared_error", "SGD"]
 
 
 def test_feedback_score_is_capped_and_short(built):

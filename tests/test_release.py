@@ -15,7 +15,7 @@ import pytest
 from grader import cases, check, compare, expect, release, reports, sandbox, stubs
 from grader.config import Settings
 from grader.results import Report
-from grader.spec import TEST_IDS
+from grader.spec import DEFAULT_POINTS, TEST_IDS
 from tests.classroom import MUTANTS, SOLUTIONS, copy_solutions, mutate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -148,7 +148,8 @@ def run_make_check(kit, submission, tmp_path, *args):
 def test_answer_key_gets_full_marks_with_make_check_in_the_release(kit, tmp_path):
     proc = run_make_check(kit, copy_solutions(tmp_path / "key"), tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "50/50" in proc.stdout and "All tests pass" in proc.stdout
+    full = sum(DEFAULT_POINTS.values())
+    assert f"{full}/{full}" in proc.stdout and "All tests pass" in proc.stdout
 
 
 @pytest.mark.slow
@@ -173,7 +174,8 @@ def test_the_release_grades_with_its_requirements_only(kit, tmp_path):
             "print(r.score, r.max_score, r.torch_check)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=kit, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["50.0", "50.0", "precomputed"]
+    full = float(sum(DEFAULT_POINTS.values()))
+    assert proc.stdout.split() == [str(full), str(full), "precomputed"]
 
 
 def kit_command(kit, *args):

@@ -47,7 +47,9 @@ class Exercise:
     detail: Callable = _none  # (first public record, private) -> plain data for the views, or None
     pieces: dict = dataclasses.field(default_factory=dict)  # reference module -> names left out of it
     withheld: tuple = ()  # value keys that views picture rather than table (e.g. a trained model)
-    # which answer-key file the exercise lives in: the id's first half ("engine" for "engine.tanh")
+    # (rel, abs): the loosest tolerance this exercise's answers need, e.g. a finite difference's
+    # error; the instructor's tolerance applies where it is looser. None: the instructor's alone.
+    tolerance: tuple | None = None
 
     @property
     def part(self):
@@ -126,12 +128,13 @@ class Registry:
 
 def built_in():
     """The kit's own exercises, in report order."""
-    from grader.exercises import (engine_backward, engine_ops, nn_layer, nn_mlp, nn_neuron, train_adamw,
-                                  train_cross_entropy, train_loop)
+    from grader.exercises import (engine_backward, engine_numerical_grad, engine_ops, nn_layer, nn_mlp, nn_neuron,
+                                  train_adamw, train_cross_entropy, train_loop, train_sgd, train_squared_error)
 
-    return (engine_ops.EXERCISES[:7] + [engine_backward.EXERCISE]
+    return (engine_ops.EXERCISES + [engine_backward.EXERCISE, engine_numerical_grad.EXERCISE]
             + [nn_neuron.EXERCISE, nn_layer.EXERCISE, nn_mlp.EXERCISE]
-            + [train_cross_entropy.EXERCISE, train_adamw.EXERCISE, train_loop.EXERCISE])
+            + [train_cross_entropy.EXERCISE, train_adamw.EXERCISE, train_loop.EXERCISE,
+               train_squared_error.EXERCISE, train_sgd.EXERCISE])
 
 
 @functools.cache
