@@ -22,9 +22,10 @@ import pathlib
 import sys
 import time
 
-from grader import config
+from grader import config, intake
 from grader.reports import write_atomic
-from grader.sandbox import STUDENT_FILES
+from grader.sandbox import STUDENT_FILES, ConfinementMissing
+from grader.sandbox import plan as sandbox_plan
 from grader.spec import TEST_IDS
 
 RESULT_VERSION = 1
@@ -64,13 +65,17 @@ def in_shard(name, shard):
 # ---------------------------------------------------------------------------------------------
 # what a stored result must match to be reused
 
-def files_hash(student_dir):
-    """A hash of the student's graded files (names and contents): the same files give the same hash."""
+def files_hash(student_dir, submission=None, max_bytes=intake.DEFAULT_MAX_BYTES):
+    """A hash of the student's graded files (names and contents, or why a file was refused) as the
+    intake read them (`submission`, else read here): the same files give the same hash."""
+    submission = submission or intake.read_submission(student_dir, max_bytes=max_bytes)
     h = hashlib.sha256()
     for name in STUDENT_FILES:
-        path = pathlib.Path(student_dir) / name
         h.update(name.encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+        if name in submission.files:
+            h.update(submission.files[name])
+        else:  # a missing or refused file hashes as the reason it was not read
+            h.update(b"<" + submission.problems.get(name, "").encode() + b">")
         h.update(b"\0")
     return h.hexdigest()
 
@@ -113,11 +118,12 @@ def grade_student(student_dir, settings, torch_store=None):
 
     student_dir = pathlib.Path(student_dir)
     started = time.monotonic()
-    result = {"version": RESULT_VERSION, "student": student_dir.name, "files": files_hash(student_dir),
+    files = intake.read_submission(student_dir, max_bytes=settings.limits.file)  # read once: hashed and graded
+    result = {"version": RESULT_VERSION, "student": student_dir.name, "files": files_hash(student_dir, files),
               "settings": settings_hash(settings), "report": None, "error": None}
     try:
         report = check.grade(student_dir, settings=settings, live_torch=False if torch_store else None,
-                             torch_store=torch_store)
+                             torch_store=torch_store, instructor=True, files=files)
         result["report"] = report.to_dict()
     except Exception as exc:  # a submission that breaks the grader itself is one error row, not a crash
         result["error"] = f"{type(exc).__name__}: {exc}"
@@ -187,7 +193,8 @@ def plan(students, results_dir, settings, force=False):
     todo, reused = [], []
     for student in students:
         stored = None if force else load_result(results_dir / f"{student.name}.json")
-        if (stored and stored["student"] == student.name and stored["files"] == files_hash(student)
+        if (stored and stored["student"] == student.name
+                and stored["files"] == files_hash(student, max_bytes=settings.limits.file)
                 and stored["settings"] == s_hash and stored["report"] is not None):
             reused.append(stored)
         else:
@@ -207,6 +214,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     Returns (results, graded_now). `progress(result)` is called as each student finishes.
     """
     settings = settings or config.Settings()
+    sandbox_plan(settings.confinement, instructor=True, python=settings.python or None)  # refuse before anyone
     out_csv = pathlib.Path(out_csv)
     results_dir = results_dir_for(out_csv)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -292,6 +300,12 @@ def run(args):
         return 2
     if args.hidden_seed is not None:
         settings.hidden_seed = args.hidden_seed
+    try:
+        sandbox = sandbox_plan(settings.confinement, instructor=True, python=settings.python or None)
+    except ConfinementMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"sandbox: {sandbox.describe()}", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
