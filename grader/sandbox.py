@@ -545,7 +545,7 @@ def _exchange(events_fd, cases_fd, out_fd, job, cases, deadline, max_output):
     then one case each time the previous one is answered; collect event lines and output (kept up to
     `max_output` bytes, the rest read and dropped). Returns (lines, timed_out, output, cut)."""
     pending = (json.dumps(job) + "\n").encode()
-    sent, ended = 0, False
+    sent, ended, lines = 0, False, 0
     buf, total, output, dropped = b"", 0, bytearray(), 0
     timed_out = False
     os.set_blocking(cases_fd, False)
@@ -590,19 +590,20 @@ def _exchange(events_fd, cases_fd, out_fd, job, cases, deadline, max_output):
                         buf += b"\n\x00flood\n"
                         finished = True
                         break
-                    start = buf.rfind(b"\n") + 1
                     buf += chunk
-                    for line in buf[start:].split(b"\n")[:-1]:
-                        if _answered(line):
-                            if sent < len(cases):
-                                pending += (json.dumps(cases[sent]) + "\n").encode()
-                                sent += 1
-                            elif not ended:
-                                pending += b"\n"  # no more cases
-                                ended = True
-                            if not writing and pending:
-                                sel.register(cases_fd, selectors.EVENT_WRITE, "cases")
-                                writing = True
+                    lines += chunk.count(b"\n")
+                    # the child answers "ready", then "start" and a result or an error per case:
+                    # case k goes out once 1 + 2k lines came back, the end after the last one
+                    while not ended and lines >= 1 + 2 * sent:
+                        if sent < len(cases):
+                            pending += (json.dumps(cases[sent]) + "\n").encode()
+                            sent += 1
+                        else:
+                            pending += b"\n"  # no more cases
+                            ended = True
+                    if not writing and pending:
+                        sel.register(cases_fd, selectors.EVENT_WRITE, "cases")
+                        writing = True
             if finished:
                 break
     os.close(events_fd)
@@ -620,17 +621,6 @@ def _exchange(events_fd, cases_fd, out_fd, job, cases, deadline, max_output):
             dropped += len(chunk) - keep
     os.close(out_fd)
     return buf.split(b"\n"), timed_out, bytes(output), dropped > 0
-
-
-def _answered(line):
-    """Whether an event line asks for the next case (ready, or a case's result or error)."""
-    if len(line) > 1 << 16 or b'"event"' not in line:
-        return False
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(event, dict) and event.get("event") in ("ready", "result", "error")
 
 
 def _kill(proc, cgroups):

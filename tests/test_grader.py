@@ -217,8 +217,9 @@ HOSTILE = [
       "                    os.write(fd, b'{\"event\": \"result\", \"case\": 0, \"values\": {}}\\n')\n"
       "                except OSError:\n                    pass\n            self.grad += other.data * out.grad\n")],
      {"engine.mul"}, "results channel"),
+    # output past the limit is cut (and the report says so), never an error: printing costs nothing
     ("printing without end", [("engine.py", "self.grad += out.grad\n", "print('x' * 10**6)\n            self.grad += out.grad\n")],
-     {"engine.add"}, ""),
+     set(), ""),
     ("importing torch", [("nn.py", "from engine import Value\n", "from engine import Value\nimport torch\n")],
      {"nn.neuron", "nn.layer", "nn.mlp"}, "torch"),
 ]
