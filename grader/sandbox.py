@@ -506,7 +506,10 @@ def _prepare(test_id, files, names, scratch, python, run_as, sandbox, limits):
 def _bwrap_system_args(python):
     """bubblewrap's arguments for the namespaces and the read-only system: /usr and the
     interpreter's installation (its site-packages hidden), /proc, a minimal /dev, nothing else."""
-    args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "grader",
+    # a user namespace of its own, in which no further one can be made (a nested one could mount
+    # a tmpfs of its own, outside the work folder's size limit)
+    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+            "--hostname", "grader",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
             "--setenv", "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/lib", "/lib64", "/sbin"):

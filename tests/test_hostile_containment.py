@@ -151,23 +151,28 @@ def _grader_piece(name):
     def ours(obj):
         return getattr(obj, "__name__", None) == name and getattr(obj, "__module__", "") not in (__name__, None)
 
+    def attr(obj):
+        try:
+            return getattr(obj, name, None)
+        except Exception:  # ctypes' loaders, lazy modules and the like
+            return None
+
     for obj in _gc.get_objects():
         if ours(obj):
             return obj
         if isinstance(obj, dict):
             for value in list(obj.values()):
-                found = getattr(value, name, None)
-                if ours(found):
-                    return found
+                if ours(attr(value)):
+                    return attr(value)
     for module in list(_sys.modules.values()):
-        if ours(getattr(module, name, None)):
-            return getattr(module, name)
+        if ours(attr(module)):
+            return attr(module)
     frame = _sys._getframe()
     while frame is not None:
         for value in list(frame.f_locals.values()):
             for inner in (value.values() if isinstance(value, dict) else [value]):
-                if ours(getattr(inner, name, None)):
-                    return getattr(inner, name)
+                if ours(attr(inner)):
+                    return attr(inner)
         frame = frame.f_back
     return None
 '''
@@ -479,3 +484,19 @@ if not getattr(sys, "_told", False):
     add = report.tests[0]
     assert add.score == add.max_score, add.summary
     assert "uid 65534 65534" in add.output, add.output
+
+
+@needs_bwrap
+@pytest.mark.parametrize("grader", GRADERS)
+def test_no_nested_user_namespace_for_a_private_tmpfs(folder, grader):
+    """A user namespace of its own would let the code mount a tmpfs outside the work folder's limit."""
+    sub = submission(folder / "sub", engine_add='''
+import ctypes, sys
+if not getattr(sys, "_nested", False):
+    sys._nested = True
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("unshare", libc.unshare(0x10000000))  # CLONE_NEWUSER
+''')
+    tests = by_id(grade(sub, ["engine.add"], grader))
+    assert "unshare -1" in tests["engine.add"]["output"], tests["engine.add"]["output"]
+    assert full(tests["engine.add"])
