@@ -24,7 +24,7 @@ import time
 
 from grader import config, intake
 from grader.reports import write_atomic
-from grader.sandbox import STUDENT_FILES, ConfinementMissing
+from grader.sandbox import STUDENT_FILES, ConfinementMissing, resolve_user
 from grader.sandbox import plan as sandbox_plan
 from grader.spec import TEST_IDS
 
@@ -202,6 +202,15 @@ def plan(students, results_dir, settings, force=False):
     return Plan(todo, reused)
 
 
+def _confinement(settings):
+    """The sandbox students' code will run in; raises ConfinementMissing when it is not enough."""
+    try:
+        run_as = resolve_user(settings.run_as)
+    except KeyError:  # an unknown user: each student's row says so
+        run_as = None
+    return sandbox_plan(settings.confinement, instructor=True, python=settings.python or None, run_as=run_as)
+
+
 def per_student_jobs(workers, cores=None):
     """Children per student so that students x children stays within the machine's cores."""
     cores = cores or os.cpu_count() or 1
@@ -214,7 +223,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     Returns (results, graded_now). `progress(result)` is called as each student finishes.
     """
     settings = settings or config.Settings()
-    sandbox_plan(settings.confinement, instructor=True, python=settings.python or None)  # refuse before anyone
+    _confinement(settings)  # refuse before grading anyone
     out_csv = pathlib.Path(out_csv)
     results_dir = results_dir_for(out_csv)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -301,7 +310,7 @@ def run(args):
     if args.hidden_seed is not None:
         settings.hidden_seed = args.hidden_seed
     try:
-        sandbox = sandbox_plan(settings.confinement, instructor=True, python=settings.python or None)
+        sandbox = _confinement(settings)
     except ConfinementMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

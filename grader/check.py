@@ -239,8 +239,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     submission = pathlib.Path(submission)
     test_ids = select(names)
     instructor = settings.hidden_seed is not None if instructor is None else instructor
-    sandbox = plan(settings.confinement, instructor, settings.python or None)
     run_as = resolve_user(settings.run_as)
+    sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed) for t in test_ids}
     files = files or intake.read_submission(submission, max_bytes=settings.limits.file)
     problems = {part: files.problems.get(f"{part}.py", "") for part in {part_of(t) for t in test_ids}}

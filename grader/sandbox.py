@@ -107,6 +107,7 @@ class Sandbox:
     landlock: int = 0
     cgroup: str = ""
     mode: str = "available"
+    broken: str = ""  # why an installed bubblewrap could not be used
 
     def describe(self):
         """One line: what confines student code here."""
@@ -114,8 +115,8 @@ class Sandbox:
             return 'limits only (opted out: [grading] confinement = "none")'
         layers = (["bubblewrap"] if self.bwrap else []) + (["seccomp"] if self.seccomp else []) + (
             [f"Landlock v{self.landlock}"] if self.landlock else []) + ([f"cgroup {self.cgroup}"] if self.cgroup else [])
-        gaps = "; ".join(f"no {what}: {SHORT_HOW[what]}" if what in SHORT_HOW else f"no {what}"
-                         for what, _ in missing(self))
+        short = dict(SHORT_HOW, **({"bubblewrap": "installed, but it cannot start a sandbox here"} if self.broken else {}))
+        gaps = "; ".join(f"no {what}: {short[what]}" if what in short else f"no {what}" for what, _ in missing(self))
         if not layers:
             return f"limits only ({gaps})"
         return " + ".join(layers) + (f" ({gaps})" if gaps else "")
@@ -136,25 +137,37 @@ def missing(sandbox):
     """[(protection, how to enable it)] for every protection instructor-side grading needs that
     `sandbox` does not use."""
     need = {"bubblewrap": sandbox.bwrap, "seccomp": sandbox.seccomp, "Landlock": sandbox.landlock}
-    return [(what, HOW_TO_ENABLE[what]) for what, have in need.items() if not have]
+    how = dict(HOW_TO_ENABLE)
+    if sandbox.broken:
+        how["bubblewrap"] = (f"{sandbox.broken}: allow unprivileged user namespaces, and make the interpreter "
+                             "readable by the run_as user")
+    return [(what, how[what]) for what, have in need.items() if not have]
 
 
-def probe(python=None):
-    """The strongest Sandbox this platform offers for `python` (default: this interpreter)."""
-    return _probe(os.path.realpath(python or sys.executable), os.environ.get("PATH", ""), os.geteuid())
+def probe(python=None, run_as=None):
+    """The strongest Sandbox this platform offers for `python` (default: this interpreter), started
+    as user `run_as` ((uid, gid), or this process's user)."""
+    return _probe(os.path.realpath(python or sys.executable), os.environ.get("PATH", ""), os.geteuid(),
+                  tuple(run_as) if run_as else None)
 
 
 @functools.lru_cache(maxsize=8)
-def _probe(python, path, euid):
+def _probe(python, path, euid, run_as):
     bwrap = shutil.which("bwrap", path=path) or ""
     if bwrap and sys.platform == "linux":
-        # user namespaces can be refused (a container's profile, a sysctl): try once, cheaply
+        # user namespaces can be refused (a container's profile, a sysctl, for one user and not
+        # another): try once, cheaply, as the user the children will run as
+        user = {"user": run_as[0], "group": run_as[1], "extra_groups": []} if run_as else {}
         try:
-            ok = subprocess.run([bwrap, *_bwrap_system_args(python), "--", "/bin/true"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            ok = False
-        bwrap = bwrap if ok else ""
+            trial = subprocess.run([bwrap, *_bwrap_system_args(python), "--", python, "-I", "-S", "-c", ""],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=10, **user)
+            broken = "" if trial.returncode == 0 else (trial.stderr.decode("utf-8", "replace").strip()[:200]
+                                                       or f"exit status {trial.returncode}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            broken = str(exc)
+        if broken:
+            return Sandbox(landlock=_landlock_abi(), cgroup=_cgroup_version(euid),
+                           broken=f"{bwrap} is installed but could not start a sandbox here ({broken})")
     else:
         bwrap = ""
     return Sandbox(bwrap=bwrap, seccomp=bool(bwrap) and seccomp_program() is not None,
@@ -167,7 +180,7 @@ def _landlock_abi():
     return child.landlock_abi()
 
 
-def plan(mode="required", instructor=False, python=None):
+def plan(mode="required", instructor=False, python=None, run_as=None):
     """The Sandbox to run with: under mode "required", instructor-side grading raises
     ConfinementMissing when a protection is missing; "available" takes what there is; "none" runs
     with resource limits only. A student's own check (not `instructor`) always takes what there is."""
@@ -175,7 +188,7 @@ def plan(mode="required", instructor=False, python=None):
         raise ValueError(f"confinement must be one of {', '.join(MODES)} (got {mode!r})")
     if mode == "none":
         return Sandbox(mode="none")
-    found = dataclasses.replace(probe(python), mode=mode)
+    found = dataclasses.replace(probe(python, run_as), mode=mode)
     gaps = missing(found)
     if mode == "required" and instructor and gaps:
         raise ConfinementMissing(
