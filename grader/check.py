@@ -321,7 +321,8 @@ def run(args):
     except (ValueError, ConfinementMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"sandbox: {report.confinement}", file=sys.stderr)
+    if args.format != "text" or args.out:  # the text report in the terminal says it itself
+        print(f"sandbox: {report.confinement}", file=sys.stderr)
     reports.emit(report, args.format, args.out)
     if args.html:
         reports.write_atomic(args.html, reports.render(report, "html"))

@@ -513,9 +513,20 @@ class Cases:
         return json.loads(line) if line.strip() else None
 
 
+def lowest(fd):
+    """`fd` moved to the lowest free number: in a fresh child the pipes are then 3 and 4 whatever the
+    parent's numbers were, so that code touching descriptors behaves the same in every run."""
+    new = os.dup(fd)
+    if new > fd:
+        os.close(new)
+        return fd
+    os.close(fd)
+    return new
+
+
 def main():
-    channel = Channel(int(sys.argv[1]))
-    cases = Cases(int(sys.argv[2]))
+    channel = Channel(lowest(int(sys.argv[1])))
+    cases = Cases(lowest(int(sys.argv[2])))
     job = json.loads(cases.line())
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])

@@ -432,6 +432,12 @@ def test_opting_out_grades_and_every_report_says_so(tmp_path, no_bwrap):
     data = json.loads(out.read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     assert "opted out" in data["confinement"] and "opted out" in run.stderr
+    from grader import reports
+    from grader.results import from_dict
+
+    report = from_dict(data)
+    for view in ("text", "gradescope"):
+        assert "opted out" in reports.render(report, view, color=False), view
     settings = config.load(settings_file)
     results, _ = batch.grade_class(tmp_path / "sub" / "..", tmp_path / "g.csv", settings, workers=1)
     assert all("opted out" in r["report"]["confinement"] for r in results if r["report"])
@@ -441,8 +447,8 @@ def test_a_students_own_check_runs_with_what_there_is_and_says_what(tmp_path, no
     sub = submission(tmp_path / "sub")
     run = _cli(["check", "engine.add", "--submission", str(sub)], no_bwrap, tmp_path)
     assert run.returncode == 0, run.stderr
-    line = [x for x in run.stderr.splitlines() if x.startswith("sandbox:")]
-    assert line and "no bubblewrap: apt-get install bubblewrap" in line[0], run.stderr
+    line = [x for x in run.stdout.splitlines() if x.startswith("sandbox:")]
+    assert len(line) == 1 and "no bubblewrap: apt-get install bubblewrap" in line[0], run.stdout
 
 
 @needs_bwrap
@@ -500,3 +506,26 @@ if not getattr(sys, "_nested", False):
     tests = by_id(grade(sub, ["engine.add"], grader))
     assert "unshare -1" in tests["engine.add"]["output"], tests["engine.add"]["output"]
     assert full(tests["engine.add"])
+
+
+@pytest.mark.parametrize("test_id, modules, absent", [
+    ("engine.add", set(), set()),
+    ("engine.backward", set(), set()),
+    ("nn.neuron", {"engine", "data"}, {"Neuron", "Layer", "MLP"}),
+    ("nn.layer", {"engine", "data", "nn"}, {"Layer", "MLP"}),
+    ("nn.mlp", {"engine", "data", "nn"}, {"MLP"}),
+    ("train.cross_entropy", {"engine"}, {"cross_entropy", "loss_fn"}),
+    ("train.adamw", {"engine"}, {"AdamW", "SGD"}),
+    ("train.loop", {"engine", "data", "nn", "losses", "optim"}, {"train"}),
+])
+def test_each_child_gets_only_the_reference_pieces_standing_in_for_other_parts(test_id, modules, absent):
+    import ast
+
+    from grader.sandbox import reference_pieces
+
+    pieces = reference_pieces(test_id)
+    got = {pathlib.PurePath(p).stem for p in pieces} - {"__init__"}
+    assert got == modules
+    defined = {node.name for source in pieces.values() for node in ast.parse(source).body
+               if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
+    assert not defined & absent, defined & absent
