@@ -529,3 +529,10 @@ def test_each_child_gets_only_the_reference_pieces_standing_in_for_other_parts(t
     defined = {node.name for source in pieces.values() for node in ast.parse(source).body
                if isinstance(node, (ast.ClassDef, ast.FunctionDef))}
     assert not defined & absent, defined & absent
+
+
+def test_the_confinement_setting_is_checked_and_defaults_to_required():
+    assert config.Settings().confinement == "required"
+    assert config.from_dict({"grading": {"confinement": "none"}}).confinement == "none"
+    with pytest.raises(config.ConfigError, match="confinement"):
+        config.from_dict({"grading": {"confinement": "maybe"}})
