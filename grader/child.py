@@ -174,6 +174,8 @@ _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 def landlock_abi():
     """The kernel's Landlock ABI version, or 0 where there is none (or it is refused)."""
+    if not sys.platform.startswith("linux"):
+        return 0  # syscall 444 means something else elsewhere
     import ctypes
 
     try:
