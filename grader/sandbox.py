@@ -222,8 +222,8 @@ def seccomp_program(machine=None):
     # 0 load arch; 1 same arch? else kill (i386 calls on x86_64 would bypass the numbers below)
     prog = [(_LD_W_ABS, 0, 0, _SECCOMP_DATA_ARCH), (_JEQ_K, 1, 0, arch), (_RET_K, 0, 0, _RET_KILL),
             (_LD_W_ABS, 0, 0, _SECCOMP_DATA_NR)]
-    if foreign is not None:  # x32 numbers (bit 30) are another ABI's: kill
-        prog.append((_JGE_K, n + 1, 0, foreign))
+    if foreign is not None:  # x32 numbers (bit 30) are another ABI's: past the n checks, ALLOW, EPERM to kill
+        prog.append((_JGE_K, n + 2, 0, foreign))
     # each refused number jumps to the EPERM return, past the others and ALLOW
     for i, nr in enumerate(numbers):
         prog.append((_JEQ_K, n - i, 0, nr))

@@ -536,3 +536,32 @@ def test_the_confinement_setting_is_checked_and_defaults_to_required():
     assert config.from_dict({"grading": {"confinement": "none"}}).confinement == "none"
     with pytest.raises(config.ConfigError, match="confinement"):
         config.from_dict({"grading": {"confinement": "maybe"}})
+
+
+def test_the_seccomp_program_refuses_sockets_and_kills_other_abis():
+    """An interpreter of the classic BPF the filter is written in, run on seccomp_data by hand."""
+    import struct
+
+    from grader.sandbox import seccomp_program
+
+    prog = [struct.unpack("=HBBI", seccomp_program("x86_64")[i:i + 8])
+            for i in range(0, len(seccomp_program("x86_64")), 8)]
+
+    def verdict(arch, nr):
+        data, acc, pc = {0: nr, 4: arch}, 0, 0
+        while True:
+            code, jt, jf, k = prog[pc]
+            if code == 0x20:
+                acc = data[k]
+            elif code in (0x15, 0x35):
+                pc += jt if (acc == k if code == 0x15 else acc >= k) else jf
+            elif code == 0x06:
+                return k
+            pc += 1
+
+    x86_64, i386 = 0xC000003E, 0x40000003
+    allow, kill, eperm = 0x7FFF0000, 0x80000000, 0x00050001
+    assert [verdict(x86_64, nr) for nr in (41, 53, 425)] == [eperm] * 3  # socket, socketpair, io_uring_setup
+    assert [verdict(x86_64, nr) for nr in (0, 1, 42, 57, 59)] == [allow] * 5  # read, write, connect, fork, execve
+    assert verdict(x86_64, 0x40000000 + 41) == kill  # x32
+    assert verdict(i386, 102) == kill  # socketcall of 32-bit code
