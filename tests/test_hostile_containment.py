@@ -19,6 +19,7 @@ import pytest
 
 from grader import batch, config, intake
 from grader.sandbox import ConfinementMissing, Limits, probe
+from tests.test_gradescope import autograder_zip  # noqa: F401  (a fixture)
 from tests.hostile_kit import (EXERCISES, ROOT, SOLUTIONS, by_id, can_be_nobody, full, grade, submission,
                          wait_until_gone, world_dir)
 
@@ -565,3 +566,24 @@ def test_the_seccomp_program_refuses_sockets_and_kills_other_abis():
     assert [verdict(x86_64, nr) for nr in (0, 1, 42, 57, 59)] == [allow] * 5  # read, write, connect, fork, execve
     assert verdict(x86_64, 0x40000000 + 41) == kill  # x32
     assert verdict(i386, 102) == kill  # socketcall of 32-bit code
+
+
+@pytest.mark.slow
+def test_the_gradescope_autograder_does_not_follow_a_linked_upload(autograder_zip, tmp_path):
+    from tests.test_gradescope import autograder_root, run_autograder
+
+    root = autograder_root(autograder_zip, submission(tmp_path / "s"))
+    upload = root / "submission" / "hw" / "engine.py"
+    upload.unlink()
+    upload.symlink_to("/etc/shadow")
+    try:
+        results = run_autograder(root)
+    finally:
+        shutil.rmtree(root)
+    tests = {t["name"]: t for t in results["tests"]}
+    assert "root:" not in json.dumps(results)
+    for name, t in tests.items():
+        if name.startswith("engine."):
+            assert t["score"] == 0 and "engine.py is a symbolic link" in t["output"], t["output"]
+        else:
+            assert t["score"] == t["max_score"], (name, t["output"])
