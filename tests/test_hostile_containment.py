@@ -587,3 +587,27 @@ def test_the_gradescope_autograder_does_not_follow_a_linked_upload(autograder_zi
             assert t["score"] == 0 and "engine.py is a symbolic link" in t["output"], t["output"]
         else:
             assert t["score"] == t["max_score"], (name, t["output"])
+
+
+@needs_bwrap
+def test_without_landlock_bubblewrap_alone_leaves_only_the_sized_work_folder_writable():
+    """Each layer holds on its own: here bubblewrap, with Landlock left out (confine=False)."""
+    from grader import cases
+    from grader.sandbox import plan, run_cases
+
+    files = intake.read_submission(submission(world_dir() / "sub", engine_add='''
+import os, sys
+if not getattr(sys, "_wrote", False):
+    sys._wrote = True
+    for path in ("/dev/shm/fill", "/dev/fill", "/fill", "/usr/fill", "/tmp/fill", "fill"):
+        try:
+            with open(path, "w") as f:
+                f.write("x" * 4096)
+            print(path, "written")
+        except OSError as exc:
+            print(path, type(exc).__name__)
+''')).files
+    outcome = run_cases("engine.add", cases.build("engine.add"), files, Limits(wall=30, cpu=20), confine=False,
+                        sandbox=plan("available"))
+    written = [line.split()[0] for line in outcome.output.splitlines() if line.endswith(" written")]
+    assert written == ["fill"], outcome.output
