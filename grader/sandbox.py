@@ -537,7 +537,8 @@ def _bwrap_system_args(python):
     if not prefix.startswith("/usr/"):
         args += ["--ro-bind", prefix, prefix]
     for site in sorted(pathlib.Path(prefix).glob("lib/python3*/site-packages")):
-        args += ["--tmpfs", str(site)]  # the interpreter's own packages are not the standard library
+        # the interpreter's own packages are not the standard library: hidden under an empty, read-only tmpfs
+        args += ["--tmpfs", str(site), "--remount-ro", str(site)]
     # /dev's own tmpfs would be writable and of no size limit: read-only (its devices still work)
     args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
     return args

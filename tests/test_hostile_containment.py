@@ -599,7 +599,9 @@ def test_without_landlock_bubblewrap_alone_leaves_only_the_sized_work_folder_wri
 import os, sys
 if not getattr(sys, "_wrote", False):
     sys._wrote = True
-    for path in ("/dev/shm/fill", "/dev/fill", "/fill", "/usr/fill", "/tmp/fill", "fill"):
+    import sysconfig
+    for path in ("/dev/shm/fill", "/dev/fill", "/fill", "/usr/fill", "/tmp/fill",
+                 sysconfig.get_paths()["purelib"] + "/fill", "fill"):
         try:
             with open(path, "w") as f:
                 f.write("x" * 4096)
