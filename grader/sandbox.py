@@ -521,8 +521,9 @@ def _bwrap_system_args(python):
     interpreter's installation (its site-packages hidden), /proc, a minimal /dev, nothing else."""
     # a user namespace of its own, in which no further one can be made (a nested one could mount
     # a tmpfs of its own, outside the work folder's size limit)
-    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
-            "--hostname", "grader",
+    # no capabilities either, even for a grader running as root (they would allow mounts of its own)
+    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
+            "--new-session", "--hostname", "grader",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
             "--setenv", "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/lib", "/lib64", "/sbin"):
