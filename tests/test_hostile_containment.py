@@ -612,8 +612,11 @@ if not getattr(sys, "_wrote", False):
     os.mkdir("mnt")
     mounted = ctypes.CDLL(None, use_errno=True).mount(b"none", b"mnt", b"tmpfs", 0, None)
     print("mount", "written" if mounted == 0 else "refused")  # a tmpfs of its own: no size limit
+    caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")]
+    print("capabilities", caps[0])
 ''')).files
     outcome = run_cases("engine.add", cases.build("engine.add"), files, Limits(wall=30, cpu=20), confine=False,
                         sandbox=plan("available"))
     written = [line.split()[0] for line in outcome.output.splitlines() if line.endswith(" written")]
     assert written == ["fill"], outcome.output
+    assert "capabilities 0000000000000000" in outcome.output, outcome.output
