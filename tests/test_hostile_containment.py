@@ -9,7 +9,6 @@ import os
 import pathlib
 import secrets
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -19,9 +18,9 @@ import pytest
 
 from grader import batch, config, intake
 from grader.sandbox import ConfinementMissing, Limits, probe
-from tests.test_gradescope import autograder_zip  # noqa: F401  (a fixture)
 from tests.hostile_kit import (EXERCISES, ROOT, SOLUTIONS, by_id, can_be_nobody, full, grade, submission,
-                         wait_until_gone, world_dir)
+                               wait_until_gone, world_dir)
+from tests.test_gradescope import autograder_zip  # noqa: F401  (a fixture)
 
 SANDBOX = probe()
 needs_bwrap = pytest.mark.skipif(not SANDBOX.bwrap, reason="needs bubblewrap with user namespaces")
