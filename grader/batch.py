@@ -27,9 +27,10 @@ import sys
 import tempfile
 import time
 
-from grader import config, escape
+from grader import config, escape, intake
 from grader.reports import write_atomic
-from grader.sandbox import KIT_ROOT, STUDENT_FILES
+from grader.sandbox import KIT_ROOT, STUDENT_FILES, ConfinementMissing, resolve_user
+from grader.sandbox import plan as sandbox_plan
 from grader.spec import TEST_IDS
 
 RESULT_VERSION = 1
@@ -69,28 +70,27 @@ def in_shard(name, shard):
 # ---------------------------------------------------------------------------------------------
 # what a stored result must match to be reused
 
-def read_submission(student_dir):
-    """The student's graded files as {name: bytes}, read once here: graders (local threads or Dask
-    workers) get these bytes, never the student's folder."""
-    files = {}
-    for name in STUDENT_FILES:
-        path = pathlib.Path(student_dir) / name
-        if path.is_file():
-            files[name] = path.read_bytes()
-    return files
+def read_submission(student_dir, max_bytes=intake.DEFAULT_MAX_BYTES):
+    """The student's graded files, read once here through the intake (grader.intake.Submission):
+    graders (local threads or Dask workers) get these bytes, never the student's folder."""
+    return intake.read_submission(student_dir, max_bytes=max_bytes)
 
 
-def files_hash(student_dir):
-    """A hash of the student's graded files (names and contents): the same files give the same hash."""
-    return hash_files(read_submission(student_dir))
+def files_hash(student_dir, submission=None, max_bytes=intake.DEFAULT_MAX_BYTES):
+    """A hash of the student's graded files (names and contents, or why a file was refused) as the
+    intake read them (`submission`, else read here): the same files give the same hash."""
+    return hash_files(submission or read_submission(student_dir, max_bytes=max_bytes))
 
 
-def hash_files(files):
-    """files_hash of files already read ({name: bytes})."""
+def hash_files(submission):
+    """files_hash of a submission already read (grader.intake.Submission)."""
     h = hashlib.sha256()
     for name in STUDENT_FILES:
         h.update(name.encode() + b"\0")
-        h.update(files.get(name, b"<missing>"))
+        if name in submission.files:
+            h.update(submission.files[name])
+        else:  # a missing or refused file hashes as the reason it was not read
+            h.update(b"<" + submission.problems.get(name, "").encode() + b">")
         h.update(b"\0")
     return h.hexdigest()
 
@@ -179,17 +179,11 @@ def grade_student(student, files, settings, torch_store=None, kit=None, source=N
     result = {"version": RESULT_VERSION, "student": student, "files": hash_files(files),
               "settings": settings_hash(settings), "report": None, "error": None}
     try:
-        # the files are graded from a private copy: the student's folder is never read again (it
+        # graded from the bytes read by the client: the student's folder is never read again (it
         # may change meanwhile, or not exist at all on a Dask worker)
-        with tempfile.TemporaryDirectory(prefix="grader-submission-") as copy:
-            submission = pathlib.Path(copy) / "submission"  # not the student's name: any text, from the client
-            submission.mkdir()
-            for name, data in files.items():
-                if name in STUDENT_FILES:
-                    (submission / name).write_bytes(data)
-            report = check.grade(submission, settings=settings, live_torch=False if torch_store else None,
-                                 torch_store=torch_store)
-        result["report"] = dataclasses.replace(report, submission=source or student).to_dict()
+        report = check.grade(source or student, settings=settings, live_torch=False if torch_store else None,
+                             torch_store=torch_store, instructor=True, files=files)
+        result["report"] = report.to_dict()
     except Exception as exc:  # a submission that breaks the grader itself is one error row, not a crash
         result["error"] = f"{type(exc).__name__}: {exc}"
     result["elapsed"] = round(time.monotonic() - started, 3)
@@ -266,7 +260,8 @@ def plan(students, results_dir, settings, force=False):
     todo, reused = [], []
     for student in students:
         stored = None if force else load_result(results_dir / f"{student.name}.json")
-        if (stored and stored["student"] == student.name and stored["files"] == files_hash(student)
+        if (stored and stored["student"] == student.name
+                and stored["files"] == files_hash(student, max_bytes=settings.limits.file)
                 and stored["settings"] == s_hash and trustworthy(stored)):
             reused.append(stored)
         else:
@@ -281,6 +276,15 @@ def trustworthy(stored):
     if not isinstance(report, dict) or not isinstance(report.get("tests"), list):
         return False
     return all(isinstance(t, dict) and not t.get("breach") for t in report["tests"])
+
+
+def _confinement(settings):
+    """The sandbox students' code will run in; raises ConfinementMissing when it is not enough."""
+    try:
+        run_as = resolve_user(settings.run_as)
+    except KeyError:  # an unknown user: each student's row says so
+        run_as = None
+    return sandbox_plan(settings.confinement, instructor=True, python=settings.python or None, run_as=run_as)
 
 
 def per_student_jobs(workers, cores=None):
@@ -298,6 +302,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     processes) instead of `workers` threads here; the results are written here either way.
     """
     settings = settings or config.Settings()
+    _confinement(settings)  # refuse before grading anyone
     out_csv = pathlib.Path(out_csv)
     results_dir = results_dir_for(out_csv)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -343,7 +348,8 @@ def grade_here(students, settings, store, workers=None):
     settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
 
     def grade_folder(student):
-        return grade_student(student.name, read_submission(student), settings, store, source=str(student))
+        return grade_student(student.name, read_submission(student, settings.limits.file), settings, store,
+                             source=str(student))
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers)
     try:
@@ -413,6 +419,12 @@ def run(args):
         return 2
     if args.hidden_seed is not None:
         settings = dataclasses.replace(settings, hidden_seed=args.hidden_seed)
+    try:
+        sandbox = _confinement(settings)
+    except ConfinementMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"sandbox: {sandbox.describe()}", file=sys.stderr)
     if args.jobs is not None and args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2

@@ -118,7 +118,7 @@ def grade_on_dask(client, students, settings, store=None, note=None):
         student = next(queue, None)
         if student is None:
             return False
-        files = batch.read_submission(student)
+        files = batch.read_submission(student, settings.limits.file)
         future = client.submit(grade_task, student.name, files, settings, shared_store, kit, str(student),
                                key=f"grade-{student.name}-{uuid.uuid4().hex[:8]}", retries=1, pure=False)
         inflight[future] = (student.name, files)

@@ -3,20 +3,19 @@
 The pipeline: cases -> student run (child processes) -> numbers -> comparison with the
 reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain function.
 """
-import ast
 import builtins
-import dataclasses
 import concurrent.futures
+import dataclasses
 import pathlib
 import sys
 import time
 
 from grader import cases as case_lib
-from grader import compare, config, diagnose, escape, expect
+from grader import compare, config, diagnose, escape, expect, intake
 from grader.case_record import CaseRecord, from_cases
 from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
-from grader.sandbox import KIT_ROOT, resolve_user, run_cases
+from grader.sandbox import KIT_ROOT, ConfinementMissing, plan, resolve_user, run_cases
 from grader.store import public_torch
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
@@ -70,22 +69,6 @@ def torch_expectations(test_id, cases, live=None, store=None, registry=None):
     if stored:
         return stored["values"] + [None] * (len(cases) - len(public)), "precomputed"
     return [None] * len(cases), "unavailable"
-
-
-# ---------------------------------------------------------------------------------------------
-# stage 3: syntax, checked here without running anything
-
-def syntax_problem(path):
-    """A student-readable description of why `path` cannot be imported before running it, or ''."""
-    if not path.is_file():
-        return f"{path.name} not found in {path.parent}"
-    try:
-        ast.parse(path.read_bytes(), filename=path.name)
-    except SyntaxError as exc:
-        return f"{path.name}, line {exc.lineno}: SyntaxError: {exc.msg}"
-    except ValueError as exc:  # null bytes and the like
-        return f"{path.name}: cannot be read as Python source ({exc})"
-    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,29 +257,34 @@ def _clean_values(x):
 # the whole pipeline
 
 def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=None, torch_store=None,
-          registry=None):
+          instructor=None, files=None, registry=None):
     """Grade the student files in `submission`: a Report with one TestResult per selected test id.
 
     `names` picks parts or test ids (all when empty). `live_torch`: compute PyTorch's values live
     (default: only when the stored ones do not cover the cases). `torch_store`: precomputed PyTorch
-    values that also cover hidden cases (see torch_expectations). `registry`: the exercises
-    (default: the kit's own, grader/exercises/).
+    values that also cover hidden cases (see torch_expectations). `instructor` (default: when there
+    are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
+    out. `files`: the submission already read by grader.intake (else it is read here). `registry`:
+    the exercises (default: the kit's own, grader/exercises/).
     """
     started = time.monotonic()
     settings = settings or config.Settings()
     registry = registry or kit()
     submission = pathlib.Path(submission)
     test_ids = registry.select(names)
+    instructor = settings.hidden_seed is not None if instructor is None else instructor
     run_as = resolve_user(settings.run_as)
+    sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
-    parts = {registry[t].part for t in test_ids}
-    problems = {part: syntax_problem(submission / f"{part}.py") for part in parts}
+    files = files or intake.read_submission(submission, max_bytes=settings.limits.file)
+    problems = {part: files.problems.get(f"{part}.py", "") for part in {registry[t].part for t in test_ids}}
 
     def run(test_id):
         if problems[registry[test_id].part]:
             return None
         cases = [c for c, _ in all_cases[test_id]]
-        return run_cases(registry[test_id], cases, submission, settings.limits, settings.python or None, run_as)
+        return run_cases(registry[test_id], cases, files.files, settings.limits, settings.python or None, run_as,
+                         sandbox=sandbox)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         futures = {t: pool.submit(run, t) for t in test_ids}
@@ -323,7 +311,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     source = "unavailable" if "unavailable" in torch_source else ("live" if "live" in torch_source else "precomputed")
     return Report(submission=str(submission), tests=tests, score=round(sum(t.score for t in tests), 4),
                   max_score=float(sum(t.max_score for t in tests)), hidden=settings.hidden_seed is not None,
-                  torch_check=source, elapsed=round(time.monotonic() - started, 3))
+                  torch_check=source, elapsed=round(time.monotonic() - started, 3),
+                  confinement=sandbox.describe())
 
 
 def _safe_expect(test_id, case, exercise=None):
@@ -370,9 +359,11 @@ def run(args):
         return 2
     try:
         report = grade(args.submission, args.parts, settings)
-    except ValueError as exc:
+    except (ValueError, ConfinementMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.format != "text" or args.out:  # the text report in the terminal says it itself
+        print(f"sandbox: {report.confinement}", file=sys.stderr)
     reports.emit(report, args.format, args.out)
     if getattr(args, "html", None):
         reports.write_atomic(args.html, reports.render(report, "html"))

@@ -1,11 +1,13 @@
 """The child side of grading: runs one test id's cases against a student's code, in its own process.
 
-Started by the parent (grader/sandbox.py) as `python -I -S child.py JOB`, in a temporary folder
-holding copies of the student's files, with time, memory and output limits. It uses the standard
-library only and imports nothing of the kit, so student code cannot reach the grader, PyTorch or
-the answer key through it. It never sees an expected value: it only runs cases and sends back
-what the student's code produced, one JSON line per event on a private pipe. The parent decides
-what those numbers are worth.
+Started by the parent (grader/sandbox.py) as `python -I -S child.py EVENTS_FD CASES_FD`, inside the
+sandbox the parent chose (bubblewrap, seccomp, cgroups where there are), in a work folder holding
+the student's files. It uses the standard library only and imports nothing of the kit, so student
+code cannot reach the grader, PyTorch or the answer key through it; the reference pieces it is
+given are only those that stand in for the student's other parts. It never sees an expected value
+or the hidden seed, and it holds one case at a time: the job comes first on CASES_FD, then each
+case after the previous one was answered, then an empty line. It sends back what the student's code
+produced, one JSON line per event on EVENTS_FD. The parent decides what those numbers are worth.
 
 Events: {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "case": i},
 {"event": "result", "case": i, "values": {...}}, {"event": "error", "case": i, ...},
@@ -13,6 +15,7 @@ Events: {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "
 """
 import builtins
 import importlib.util
+import io
 import json
 import math
 import os
@@ -98,25 +101,62 @@ def where(exc, student_files):
 # ---------------------------------------------------------------------------------------------
 # confinement, applied by the child to itself before any student code runs
 
-def limit(limits):
-    """Resource limits: CPU seconds, address space, size of written files, no core dumps."""
+def limit(limits, nproc=None):
+    """Resource limits: CPU seconds, address space, size of written files, no core dumps, and where
+    the test has a user of its own (a sandbox's user namespace, or run_as) the number of processes."""
     import resource
 
     cpu = max(1, int(limits["cpu"]))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits["memory"], limits["memory"]))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["output"], limits["output"]))
+    disk = limits.get("disk", limits["output"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))  # files only: output goes to a pipe
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
-def become(uid, gid):
+def become(uid, gid, nproc=64):
     """Drop root for an unprivileged user, with few processes allowed."""
     import resource
 
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
-    resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+class CappedOutput(io.RawIOBase):
+    """stdout and stderr of the student's code: written to the output pipe up to `budget[0]` bytes
+    in all, then dropped without an error (the parent cuts the pipe at the same limit and says so)."""
+
+    def __init__(self, fd, budget):
+        self.fd, self.budget = fd, budget
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        n = _len(data)
+        room = self.budget[0]
+        if room > 0:
+            chunk = bytes(data[:room])
+            while chunk:
+                try:
+                    chunk = chunk[_write(self.fd, chunk):]
+                except OSError:
+                    break
+            self.budget[0] = room - n
+        return n
+
+
+def capped_streams(limit_bytes):
+    """Replace sys.stdout and sys.stderr by capped writers sharing one budget."""
+    budget = [limit_bytes + 1]  # one byte past the limit tells the parent there was more
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = io.TextIOWrapper(io.BufferedWriter(CappedOutput(fd, budget)), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True, write_through=True)
+        _setattr(sys, name, stream)
 
 
 # Linux Landlock: after confine(), this process and its children can read only `read` paths and
@@ -129,8 +169,13 @@ _FS_WRITE = (1 << 1) | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | (1 << 14)  # 
 _FILE_RIGHTS = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14)
 
 
-def confine(read, write):
-    """Apply Landlock rules; returns the ABI version used, or 0 where the kernel has no Landlock."""
+_SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI version, or 0 where there is none (or it is refused)."""
+    if not sys.platform.startswith("linux"):
+        return 0  # syscall 444 means something else elsewhere
     import ctypes
 
     try:
@@ -138,24 +183,38 @@ def confine(read, write):
         abi = libc.syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     except (OSError, AttributeError):
         return 0
+    return abi if abi > 0 else 0
+
+
+def confine(read, write):
+    """Apply Landlock rules; returns the ABI version used, or 0 where the kernel has no Landlock.
+
+    From ABI 6 on, the domain is also scoped: no signal to a process outside it (the grader, other
+    students' tests) and no connection to an abstract unix socket created outside it."""
+    import ctypes
+
+    abi = landlock_abi()
     if abi < 1:
         return 0
+    libc = ctypes.CDLL(None, use_errno=True)
     handled = (1 << 13) - 1  # every right of ABI 1
     if abi >= 2:
         handled |= 1 << 13  # refer
     if abi >= 3:
         handled |= 1 << 14  # truncate
     net = 0b11 if abi >= 4 else 0  # bind and connect TCP: handled, never allowed
+    scoped = _SCOPE_ABSTRACT_UNIX_SOCKET | _SCOPE_SIGNAL if abi >= 6 else 0
 
     class RulesetAttr(ctypes.Structure):
-        _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64)]
+        _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                    ("scoped", ctypes.c_uint64)]
 
     class PathBeneath(ctypes.Structure):
         _pack_ = 1
         _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
-    attr = RulesetAttr(handled, net)
-    size = ctypes.sizeof(attr) if net else 8
+    attr = RulesetAttr(handled, net, scoped)
+    size = 24 if scoped else 16 if net else 8  # the struct as the kernel's ABI knows it
     ruleset = libc.syscall(_SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
@@ -182,13 +241,6 @@ def confine(read, write):
     return abi
 
 
-def system_paths():
-    """What the interpreter itself may need to read: its installation and the system's libraries."""
-    paths = {sys.base_prefix, sys.base_exec_prefix, os.path.dirname(os.path.realpath(sys.executable))}
-    paths |= {"/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/urandom"}
-    return sorted(paths)
-
-
 def load(name, path):
     """Import the file at `path` as module `name`, registered in sys.modules."""
     spec = importlib.util.spec_from_file_location(name, path)
@@ -209,44 +261,79 @@ def load_runner(source):
 
 
 def load_reference(ref_dir):
-    """The reference modules, loaded before student code and then hidden from its imports."""
+    """The reference pieces this test was given (only those: see sandbox.PIECES), loaded before
+    student code and then hidden from its imports."""
+    present = [name for name in ("data", "engine", "nn", "losses", "optim")
+               if os.path.exists(os.path.join(ref_dir, "micrograd_ref", name + ".py"))]
+    if not present:
+        return {}
     sys.path.insert(0, ref_dir)
-    import micrograd_ref.data
-    import micrograd_ref.engine
-    import micrograd_ref.losses
-    import micrograd_ref.nn
-    import micrograd_ref.optim
-
-    ref = {name: sys.modules[f"micrograd_ref.{name}"] for name in ("engine", "nn", "losses", "optim", "data")}
+    ref = {name: importlib.import_module(f"micrograd_ref.{name}") for name in present}
     sys.path.remove(ref_dir)
     for name in [m for m in sys.modules if m == "micrograd_ref" or m.startswith("micrograd_ref.")]:
         del sys.modules[name]
-    # What `from engine import Value` gets in nn.py and train.py: the reference's Value, as a
-    # subclass that takes new attributes, so that student code may keep state on a parameter
-    # (an AdamW storing p.m and p.v, as the published micrograd does) where __slots__ would refuse.
-    engine = types.ModuleType("engine")
-    engine.__dict__.update({k: v for k, v in vars(ref["engine"]).items() if not k.startswith("__")})
-    engine.Value = type("Value", (ref["engine"].Value,), {"__module__": "engine"})
-    ref["student_engine"] = sys.modules["engine"] = engine
+    importlib.invalidate_caches()
+    if "engine" in ref:
+        # What `from engine import Value` gets in nn.py and train.py: the reference's Value, as a
+        # subclass that takes new attributes, so that student code may keep state on a parameter
+        # (an AdamW storing p.m and p.v, as the published micrograd does) where __slots__ would refuse.
+        engine = types.ModuleType("engine")
+        engine.__dict__.update({k: v for k, v in vars(ref["engine"]).items() if not k.startswith("__")})
+        engine.Value = type("Value", (ref["engine"].Value,), {"__module__": "engine"})
+        ref["student_engine"] = sys.modules["engine"] = engine
     return ref
 
 
+class Cases:
+    """The parent's side of the case pipe: the job first, then one case per call of next()."""
+
+    def __init__(self, fd):
+        self.fd, self.buf = fd, b""
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return b""
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def next(self):
+        """The next case, or None when there are no more."""
+        line = self.line()
+        return json.loads(line) if line.strip() else None
+
+
+def lowest(fd):
+    """`fd` moved to the lowest free number: in a fresh child the pipes are then 3 and 4 whatever the
+    parent's numbers were, so that code touching descriptors behaves the same in every run."""
+    new = os.dup(fd)
+    if new > fd:
+        os.close(new)
+        return fd
+    os.close(fd)
+    return new
+
+
 def main():
-    with open(sys.argv[1]) as f:
-        job = json.load(f)
-    channel = Channel(job["fd"])
+    channel = Channel(lowest(int(sys.argv[1])))
+    cases = Cases(lowest(int(sys.argv[2])))
+    job = json.loads(cases.line())
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])
     sys.setrecursionlimit(job.get("recursion_limit", 1000))
-    limit(job["limits"])
-    ref = load_reference(job["ref_dir"]) if part != "engine" else None
-    if job.get("confine", True):
-        confine(read=system_paths() + [job["scratch"]], write=[os.getcwd()])
-    if job.get("run_as"):
-        become(*job["run_as"])
+    limit(job["limits"], job.get("nproc"))
+    capped_streams(job["limits"]["output"])
+    ref = load_reference(job["ref_dir"]) if part != "engine" else {}
+    if job.get("landlock", True):
+        confine(read=job["read"], write=job["write"])
+    if job.get("become"):
+        become(*job["become"], nproc=job.get("nproc") or 64)
     sys.path.insert(0, os.getcwd())
     load_runner(job["runner"]["source"])
     runner, runner_args = globals()[job["runner"]["entry"]], job["runner"]["args"]
+    del job  # nothing of the job is left for student code to find but what this frame needs
     before = snapshot()
 
     try:
@@ -265,12 +352,17 @@ def main():
         return
     channel.send(event="ready")
 
-    for i, case in enumerate(job["cases"]):
+    i = 0
+    while True:
+        case = cases.next()
+        if case is None:
+            break
         channel.send(event="start", case=i)
         try:
             values, error = runner(mods, case, ref, **runner_args), None
         except BaseException as exc:
             values, error = None, exc
+        case = None
         changed = tampered(before)
         if changed:
             channel.send(event="tamper", what=changed[:10])
@@ -280,6 +372,8 @@ def main():
                          where=where(error, student_files))
         else:
             channel.send(event="result", case=i, values=values)
+        values = error = None
+        i += 1
     channel.send(event="done")
 
 

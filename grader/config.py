@@ -7,7 +7,10 @@
     wall_seconds = 5      # per test id, wall clock
     cpu_seconds = 10
     memory_mb = 1024
-    output_kb = 1024
+    output_kb = 1024      # stdout and stderr together; past it output is cut, and the report says so
+    file_kb = 1024        # each student file; a larger one is refused (it costs its part)
+    disk_kb = 8192        # the test's writable work folder (a tmpfs under bubblewrap)
+    processes = 64        # processes and threads of one test at once
     [tolerance]
     rel = 1e-6
     abs = 1e-9
@@ -17,6 +20,10 @@
     jobs = 2                  # children at once
     run_as = "nobody"         # drop privileges when running as root
     python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
+    confinement = "required"  # instructor-side grading (hidden cases, batch, nbgrader, Gradescope)
+                              # refuses to run without bubblewrap, seccomp and Landlock;
+                              # "available": what the platform offers; "none": limits only.
+                              # Whatever is used, every report says so.
     [gradescope]              # visibility of the autograder's results (Gradescope's values:
     visibility = "visible"    # visible, hidden, after_due_date, after_published)
     hidden_visibility = "after_published"  # a failing test whose cases include hidden ones
@@ -28,7 +35,7 @@ import pathlib
 import tomllib
 
 from grader import compare
-from grader.sandbox import KIT_ROOT, Limits
+from grader.sandbox import KIT_ROOT, MODES, Limits
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"
@@ -45,7 +52,10 @@ SCHEMA = {
             "wall_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
             "cpu_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
             "memory_mb": {"type": "integer", "minimum": 64},
-            "output_kb": {"type": "integer", "minimum": 1}}},
+            "output_kb": {"type": "integer", "minimum": 1},
+            "file_kb": {"type": "integer", "minimum": 1},
+            "disk_kb": {"type": "integer", "minimum": 64},
+            "processes": {"type": "integer", "minimum": 1, "maximum": 4096}}},
         "tolerance": {"type": "object", "additionalProperties": False, "properties": {
             "rel": {"type": "number", "minimum": 0, "maximum": 0.1},
             "abs": {"type": "number", "minimum": 0, "maximum": 0.1}}},
@@ -54,7 +64,8 @@ SCHEMA = {
             "hidden_seed": {"type": "integer"},
             "jobs": {"type": "integer", "minimum": 1, "maximum": 64},
             "run_as": {"type": "string"},
-            "python": {"type": "string"}}},
+            "python": {"type": "string"},
+            "confinement": {"enum": list(MODES)}}},
         "gradescope": {"type": "object", "additionalProperties": False, "properties": {
             # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
             "visibility": {"enum": VISIBILITY},
@@ -82,6 +93,7 @@ class Settings:
     jobs: int = dataclasses.field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
     run_as: str = ""
     python: str = ""
+    confinement: str = "required"  # see sandbox.plan
     extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope)
 
 
@@ -113,7 +125,10 @@ def from_dict(data, source="settings"):
     lim = data.get("limits", {})
     s.limits = Limits(wall=lim.get("wall_seconds", s.limits.wall), cpu=lim.get("cpu_seconds", s.limits.cpu),
                       memory=lim.get("memory_mb", s.limits.memory >> 20) << 20,
-                      output=lim.get("output_kb", s.limits.output >> 10) << 10)
+                      output=lim.get("output_kb", s.limits.output >> 10) << 10,
+                      file=lim.get("file_kb", s.limits.file >> 10) << 10,
+                      disk=lim.get("disk_kb", s.limits.disk >> 10) << 10,
+                      processes=lim.get("processes", s.limits.processes))
     tol = data.get("tolerance", {})
     s.rel_tol, s.abs_tol = tol.get("rel", s.rel_tol), tol.get("abs", s.abs_tol)
     g = data.get("grading", {})
@@ -121,5 +136,6 @@ def from_dict(data, source="settings"):
     s.hidden_seed = g.get("hidden_seed", s.hidden_seed)
     s.jobs = g.get("jobs", s.jobs)
     s.run_as, s.python = g.get("run_as", s.run_as), g.get("python", s.python)
+    s.confinement = g.get("confinement", s.confinement)
     s.extra = {k: v for k, v in data.items() if k in ("gradescope",)}
     return s

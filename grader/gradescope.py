@@ -28,12 +28,12 @@ CONTAINER_USER = "nobody"
 SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu 22.04).
-# The grader needs Python 3.11 and jsonschema, nothing else: PyTorch's values are in the zip.
+# The grader needs Python 3.11, jsonschema and bubblewrap (its sandbox), nothing else: PyTorch's values are in the zip.
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends python3.11 python3.11-venv
+apt-get install -y --no-install-recommends python3.11 python3.11-venv bubblewrap
 python3.11 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --no-cache-dir "jsonschema>=4.18,<5"
 # student code runs as an unprivileged user, which must read the grader and its Python

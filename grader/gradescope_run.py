@@ -10,12 +10,10 @@ runs, and the real one is written after every child has been killed, atomically.
 import json
 import os
 import pathlib
-import shutil
 import sys
-import tempfile
 import time
 
-from grader import check, config, reports
+from grader import check, config, intake, reports
 from grader.sandbox import KIT_ROOT, STUDENT_FILES
 
 TORCH_STORE = KIT_ROOT / "grader" / "data" / "gradescope_torch.json"
@@ -61,13 +59,11 @@ def main(root=None):
     try:
         settings = config.load(SETTINGS)
         store = json.loads(TORCH_STORE.read_text())
-        with tempfile.TemporaryDirectory(prefix="submission-") as tmp:
-            # a private copy: the student's upload is read, never run in place
-            source = find_submission(root / "submission")
-            for name in STUDENT_FILES:
-                if (source / name).is_file():
-                    shutil.copyfile(source / name, pathlib.Path(tmp) / name)
-            report = check.grade(tmp, settings=settings, live_torch=False, torch_store=store)
+        # read once, without following links (grader/intake.py): the upload is never run in place
+        source = find_submission(root / "submission")
+        files = intake.read_submission(source, max_bytes=settings.limits.file)
+        report = check.grade(source, settings=settings, live_torch=False, torch_store=store, instructor=True,
+                             files=files)
         report.submission = "submission"
         content = results_json(report, settings.extra.get("gradescope", {}))
     except Exception as exc:  # the student still gets a results file that says what happened

@@ -69,6 +69,8 @@ def text(report, color=None, width=100):
         console.print(Text("\nAll tests pass. Your micrograd backpropagates!", style="bold green"))
     if report.torch_check == "unavailable":
         console.print("note: PyTorch's values were not available; checked against the reference only.")
+    if report.confinement:
+        say(f"sandbox: {report.confinement}")
     return buf.getvalue()
 
 
@@ -117,8 +119,9 @@ def gradescope(report, visibility="visible", hidden_visibility="after_published"
             "visibility": hidden_visibility if t.hidden_cases and t.status != "passed" and report.hidden else visibility,
             "execution_time": round(t.elapsed, 3),
         })
+    sandbox = f"\nsandbox: {report.confinement}" if report.confinement else ""
     return json.dumps({"score": report.score, "execution_time": report.elapsed, "tests": tests,
-                       "output": f"{report.score:g}/{report.max_score:g} points"}, indent=2) + "\n"
+                       "output": f"{report.score:g}/{report.max_score:g} points{sandbox}"}, indent=2) + "\n"
 
 
 def render(report, fmt, color=None):

@@ -66,6 +66,7 @@ class Report:
     torch_check: str = "precomputed"  # live | precomputed | unavailable
     elapsed: float = 0.0
     schema_version: int = SCHEMA_VERSION
+    confinement: str = ""  # what confined the student's code, e.g. "bubblewrap + seccomp + Landlock v7"
 
     def to_dict(self):
         """The report as plain data, in the published shape."""

@@ -1,40 +1,68 @@
-"""Running one test id's cases in a child process, with limits, and reading back what it sent.
+"""Running one test id's cases in a child process, contained, and reading back what it sent.
 
-The child (grader/child.py) gets a fresh interpreter in isolated mode without site-packages,
-a temporary folder with copies of the student's files (and of itself and the reference), its
-own process group so that everything it starts can be killed, and a wall-clock limit enforced
-here. Before any student code runs it limits itself (CPU time, memory, output), confines itself
-with Landlock to reading its interpreter and that folder and writing only its work folder, with
-no TCP, and drops to an unprivileged user when asked. What comes back is checked here: one
-JSON event per line, in the expected order, nothing else.
+Layers, outermost first (each where the platform has it; `probe()` says which, `plan()` decides
+whether that is enough):
+
+- bubblewrap: the child runs in its own PID, network, IPC, UTS and mount namespaces. Its file
+  system is the interpreter's files and the system libraries, read-only, the grader's child
+  script and the reference pieces its test needs (read-only), and a work folder that is a tmpfs
+  of a few MiB holding the student's files, written there from the bytes the parent read (see
+  grader/intake.py). When the test ends its PID namespace ends, and with it every process the
+  student's code started, daemons included.
+- seccomp (a BPF program built here, loaded by bubblewrap): no socket of any family, no socketpair,
+  no io_uring (which can open sockets on its own), no syscalls of another architecture.
+- Landlock (applied by the child to itself, grader/child.py): reads only the interpreter's files
+  and its own folders, writes only its work folder, no TCP; on kernels with ABI 6, no signals to
+  and no abstract unix sockets of processes outside the test.
+- cgroups, as root: memory and process count of the whole test (cgroup v2 where the grader's
+  cgroup lets it create children with both controllers, else v1's memory and pids controllers).
+  Without them (an unprivileged grader), RLIMIT_NPROC in the test's own user namespace bounds the
+  number of processes, so memory is bounded by processes x the address-space limit.
+- rlimits on CPU time, address space and core dumps; a wall-clock limit enforced here.
+
+Cases are handed over one at a time on a pipe, each after the previous one's result came back, so
+the child never holds more of the case list than the case it runs. What comes back is checked here:
+one JSON event per line, in the expected order, nothing else. Output (stdout and stderr) comes on
+a pipe of its own and is cut past the limit.
 """
+import ast
 import dataclasses
+import functools
 import json
 import os
 import pathlib
+import platform
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Mapping
 
 from grader import protocol
 
 KIT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHILD = pathlib.Path(__file__).resolve().parent / "child.py"
 STUDENT_FILES = ("engine.py", "nn.py", "train.py")
+MODES = ("required", "available", "none")
 
 
 @dataclasses.dataclass
 class Limits:
-    """Per child: wall seconds, CPU seconds, address space and output bytes."""
+    """Per test id: wall seconds, CPU seconds, memory and output bytes, the size of each student
+    file, of the work folder, and the number of processes."""
 
     wall: float = 5.0
     cpu: float = 10.0
     memory: int = 1 << 30
     output: int = 1 << 20
+    file: int = 1 << 20
+    disk: int = 8 << 20
+    processes: int = 64
 
 
 @dataclasses.dataclass
@@ -63,81 +91,383 @@ def resolve_user(name):
     return entry.pw_uid, entry.pw_gid
 
 
-def prepare(submission, workdir, run_as):
-    """Copy the student's files into `workdir`; return their names."""
-    names = []
-    for name in STUDENT_FILES:
-        src = pathlib.Path(submission) / name
-        if src.is_file():
-            shutil.copyfile(src, pathlib.Path(workdir) / name)
-            names.append(name)
-    if run_as is not None:
-        for path in [workdir] + [pathlib.Path(workdir) / n for n in names]:
-            os.chown(path, *run_as)
-    return names
+# ---------------------------------------------------------------------------------------------
+# what the platform offers, and whether that is enough
+
+class ConfinementMissing(Exception):
+    """Instructor-side grading was asked for, and a protection it needs is missing; the message
+    names each one and how to enable it."""
 
 
-def run_cases(exercise, cases, submission, limits=None, python=None, run_as=None, recursion_limit=1000,
-              confine=True):
-    """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) against the
-    student files in `submission` in a child; never raises for anything the student's code does. The
-    child limits and confines itself (see child.py)."""
+@dataclasses.dataclass(frozen=True)
+class Sandbox:
+    """The layers a run uses: bubblewrap's path ('' for none), seccomp, the Landlock ABI (0 for
+    none), the cgroup version ('v2', 'v1' or '') and the mode that chose them."""
+
+    bwrap: str = ""
+    seccomp: bool = False
+    landlock: int = 0
+    cgroup: str = ""
+    mode: str = "available"
+    broken: str = ""  # why an installed bubblewrap could not be used
+
+    def describe(self):
+        """One line: what confines student code here."""
+        if self.mode == "none":
+            return 'limits only (opted out: [grading] confinement = "none")'
+        layers = (["bubblewrap"] if self.bwrap else []) + (["seccomp"] if self.seccomp else []) + (
+            [f"Landlock v{self.landlock}"] if self.landlock else []) + ([f"cgroup {self.cgroup}"] if self.cgroup else [])
+        short = dict(SHORT_HOW, **({"bubblewrap": "installed, but it cannot start a sandbox here"} if self.broken else {}))
+        gaps = "; ".join(f"no {what}: {short[what]}" if what in short else f"no {what}" for what, _ in missing(self))
+        if not layers:
+            return f"limits only ({gaps})"
+        return " + ".join(layers) + (f" ({gaps})" if gaps else "")
+
+
+HOW_TO_ENABLE = {
+    "bubblewrap": "apt-get install bubblewrap (and allow unprivileged user namespaces: "
+                  "sysctl kernel.unprivileged_userns_clone=1 / kernel.apparmor_restrict_unprivileged_userns=0)",
+    "seccomp": "a Linux kernel with seccomp filters on x86_64 or aarch64 (needs bubblewrap to load it)",
+    "Landlock": "Linux 5.13 or newer with Landlock enabled (boot with lsm=...,landlock)",
+}
+
+
+SHORT_HOW = {"bubblewrap": "apt-get install bubblewrap"}
+
+
+def missing(sandbox):
+    """[(protection, how to enable it)] for every protection instructor-side grading needs that
+    `sandbox` does not use."""
+    need = {"bubblewrap": sandbox.bwrap, "seccomp": sandbox.seccomp, "Landlock": sandbox.landlock}
+    how = dict(HOW_TO_ENABLE)
+    if sandbox.broken:
+        how["bubblewrap"] = (f"{sandbox.broken}: allow unprivileged user namespaces, and make the interpreter "
+                             "readable by the run_as user")
+    return [(what, how[what]) for what, have in need.items() if not have]
+
+
+def probe(python=None, run_as=None):
+    """The strongest Sandbox this platform offers for `python` (default: this interpreter), started
+    as user `run_as` ((uid, gid), or this process's user)."""
+    return _probe(os.path.realpath(python or sys.executable), os.environ.get("PATH", ""), os.geteuid(),
+                  tuple(run_as) if run_as else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _probe(python, path, euid, run_as):
+    bwrap = shutil.which("bwrap", path=path) or ""
+    if bwrap and sys.platform == "linux":
+        # user namespaces can be refused (a container's profile, a sysctl, for one user and not
+        # another): try once, cheaply, as the user the children will run as
+        user = {"user": run_as[0], "group": run_as[1], "extra_groups": []} if run_as else {}
+        try:
+            trial = subprocess.run([bwrap, *_bwrap_system_args(python), "--", python, "-I", "-S", "-c", ""],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=10, **user)
+            broken = "" if trial.returncode == 0 else (trial.stderr.decode("utf-8", "replace").strip()[:200]
+                                                       or f"exit status {trial.returncode}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            broken = str(exc)
+        if broken:
+            return Sandbox(landlock=_landlock_abi(), cgroup=_cgroup_version(euid),
+                           broken=f"{bwrap} is installed but could not start a sandbox here ({broken})")
+    else:
+        bwrap = ""
+    return Sandbox(bwrap=bwrap, seccomp=bool(bwrap) and seccomp_program() is not None,
+                   landlock=_landlock_abi(), cgroup=_cgroup_version(euid))
+
+
+def _landlock_abi():
+    from grader import child  # standard library only: the same check the child makes
+
+    return child.landlock_abi()
+
+
+def plan(mode="required", instructor=False, python=None, run_as=None):
+    """The Sandbox to run with: under mode "required", instructor-side grading raises
+    ConfinementMissing when a protection is missing; "available" takes what there is; "none" runs
+    with resource limits only. A student's own check (not `instructor`) always takes what there is."""
+    if mode not in MODES:
+        raise ValueError(f"confinement must be one of {', '.join(MODES)} (got {mode!r})")
+    if mode == "none":
+        return Sandbox(mode="none")
+    found = dataclasses.replace(probe(python, run_as), mode=mode)
+    gaps = missing(found)
+    if mode == "required" and instructor and gaps:
+        raise ConfinementMissing(
+            "refusing to run student code without " + ", ".join(what for what, _ in gaps) + ". "
+            + " ".join(f"To enable {what}: {how}." for what, how in gaps)
+            + ' To grade anyway, with every report saying so, set [grading] confinement = "none" in grader.toml.')
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# seccomp: a classic BPF program (struct sock_filter[]) that bubblewrap loads before the child starts
+
+# (audit arch, syscall numbers to refuse with EPERM, the first number of another ABI or None)
+_ARCH = {
+    "x86_64": (0xC000003E, {"socket": 41, "socketpair": 53, "io_uring_setup": 425}, 0x40000000),  # x32 above
+    "aarch64": (0xC00000B7, {"socket": 198, "socketpair": 199, "io_uring_setup": 425}, None),
+}
+_LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_RET_ALLOW, _RET_KILL, _RET_EPERM = 0x7FFF0000, 0x80000000, 0x00050000 | 1
+_SECCOMP_DATA_NR, _SECCOMP_DATA_ARCH = 0, 4  # offsets in struct seccomp_data
+
+
+def seccomp_program(machine=None):
+    """The filter's bytes for this machine's architecture, or None where the kit has no table."""
+    entry = _ARCH.get(machine or platform.machine())
+    if entry is None:
+        return None
+    arch, refused, foreign = entry
+    numbers = sorted(refused.values())
+    n = len(numbers)
+    # 0 load arch; 1 same arch? else kill (i386 calls on x86_64 would bypass the numbers below)
+    prog = [(_LD_W_ABS, 0, 0, _SECCOMP_DATA_ARCH), (_JEQ_K, 1, 0, arch), (_RET_K, 0, 0, _RET_KILL),
+            (_LD_W_ABS, 0, 0, _SECCOMP_DATA_NR)]
+    if foreign is not None:  # x32 numbers (bit 30) are another ABI's: past the n checks, ALLOW, EPERM to kill
+        prog.append((_JGE_K, n + 2, 0, foreign))
+    # each refused number jumps to the EPERM return, past the others and ALLOW
+    for i, nr in enumerate(numbers):
+        prog.append((_JEQ_K, n - i, 0, nr))
+    prog += [(_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, _RET_EPERM)]
+    if foreign is not None:
+        prog.append((_RET_K, 0, 0, _RET_KILL))
+    return b"".join(struct.pack("=HBBI", *ins) for ins in prog)
+
+
+# ---------------------------------------------------------------------------------------------
+# cgroups (as root): memory and process count for the whole test
+
+def _cgroup_version(euid):
+    if euid != 0 or sys.platform != "linux":
+        return ""
+    for version in ("v2", "v1"):
+        made = _make_cgroups(version, Limits())
+        if made:
+            _remove_cgroups(made)
+            return version
+    return ""
+
+
+def _own_cgroup(controller):
+    """This process's cgroup path for `controller` ('' for the v2 hierarchy), or None."""
+    try:
+        lines = pathlib.Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, names, path = line.split(":", 2)
+        if names.split(",") == [controller] or (controller == "" and names == ""):
+            return path
+    return None
+
+
+_OPTIONAL = {"memory.swap.max", "memory.memsw.limit_in_bytes"}
+
+
+def _make_cgroups(version, limits, owner=None):
+    """Fresh cgroups bounding memory and processes; their folders, or [] when they cannot be made."""
+    name = f"grader-{uuid.uuid4().hex[:12]}"
+    if version == "v2":
+        own = _own_cgroup("")
+        root = pathlib.Path("/sys/fs/cgroup")
+        wanted = {"memory.max": limits.memory, "memory.swap.max": 0, "pids.max": limits.processes}
+        bases = [root / own.lstrip("/")] if own is not None and (root / "cgroup.controllers").exists() else []
+    else:
+        wanted_by = {"memory": {"memory.limit_in_bytes": limits.memory, "memory.memsw.limit_in_bytes": limits.memory},
+                     "pids": {"pids.max": limits.processes}}
+        bases = []
+        for controller in wanted_by:
+            own = _own_cgroup(controller)
+            if own is None:
+                return []
+            bases.append(pathlib.Path("/sys/fs/cgroup") / controller / own.lstrip("/"))
+    made = []
+    try:
+        for i, base in enumerate(bases):
+            folder = base / name
+            folder.mkdir()
+            made.append(folder)
+            settings = wanted if version == "v2" else list(wanted_by.values())[i]
+            for key, value in settings.items():
+                if key in _OPTIONAL and not (folder / key).exists():
+                    continue  # no swap accounting here: nothing to bound
+                (folder / key).write_text(str(value))
+            if owner is not None:  # the unprivileged starter moves itself in
+                os.chown(folder / "cgroup.procs", owner[0], owner[1])
+    except OSError:
+        _remove_cgroups(made)
+        return []
+    return made
+
+
+def _kill_cgroups(folders):
+    for folder in folders:
+        try:
+            pids = (folder / "cgroup.procs").read_text().split()
+        except OSError:
+            continue
+        for pid in pids:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, ValueError):
+                pass
+
+
+def _remove_cgroups(folders):
+    for folder in folders:
+        for _ in range(200):  # killed processes leave their cgroup a moment after the kill
+            try:
+                folder.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                _kill_cgroups([folder])
+                time.sleep(0.005)
+
+
+# ---------------------------------------------------------------------------------------------
+# least knowledge: which reference pieces a child gets
+
+@functools.lru_cache(maxsize=None)
+def reference_pieces(exercise, ref_dir=None):
+    """{relative path: source bytes} of the reference a child of `exercise` (an Exercise, or a
+    built-in test id) may hold: the modules its `pieces` name, each without the names it leaves out,
+    which stand in for the student's other parts; never the reference of the piece being graded."""
+    exercise = _exercise(exercise)
+    ref_dir = pathlib.Path(ref_dir or KIT_ROOT / "micrograd_ref")
+    if not exercise.pieces:
+        return {}
+    out = {"micrograd_ref/__init__.py": b""}
+    for module, leave_out in exercise.pieces.items():
+        source = (ref_dir / f"{module}.py").read_text()
+        out[f"micrograd_ref/{module}.py"] = without(source, leave_out).encode()
+    return out
+
+
+def _exercise(exercise):
+    """An Exercise of grader/exercises/, given one or a built-in test id."""
     if isinstance(exercise, str):
         from grader.exercises import kit
 
-        exercise = kit()[exercise]
+        return kit()[exercise]
+    return exercise
+
+
+def without(source, names):
+    """`source` (trusted: the reference) without the top-level statements that define or use any of
+    `names`, nor those that use what they define, and so on."""
+    if not names:
+        return source
+    tree = ast.parse(source)
+    drop, gone = set(), set(names)
+    changed = True
+    while changed:
+        changed = False
+        for i, node in enumerate(tree.body):
+            if i in drop:
+                continue
+            defined = _defines(node)
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if defined & gone or used & gone:
+                drop.add(i)
+                gone |= defined
+                changed = True
+    lines = source.splitlines(keepends=True)
+    keep = []
+    for i, node in enumerate(tree.body):
+        if i not in drop:
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            keep.append("".join(lines[start - 1:node.end_lineno]))
+    return "\n".join(keep)
+
+
+def _defines(node):
+    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return {node.name}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    return set()
+
+
+# ---------------------------------------------------------------------------------------------
+# running a test id
+
+def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, recursion_limit=1000,
+              confine=True, sandbox=None):
+    """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
+    contained child against the student's `files` (name -> bytes, from grader/intake.py; a folder is
+    read with the same intake); never raises for anything the student's code does. `sandbox`
+    (default: what this platform offers) picks the layers; `confine=False` leaves out Landlock."""
+    exercise = _exercise(exercise)
     test_id = exercise.id
     limits = limits or Limits()
+    if not isinstance(files, Mapping):
+        from grader import intake
+
+        files = intake.read_submission(files, max_bytes=limits.file).files
+    python = os.path.realpath(python or sys.executable)
+    sandbox = sandbox if sandbox is not None else plan("available", python=python)
     started = time.monotonic()
     outcome = RunOutcome(test_id)
+    names = [n for n in STUDENT_FILES if n in files]
     with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
-        workdir = pathlib.Path(scratch) / "work"
-        workdir.mkdir()
-        os.chmod(scratch, 0o755)
-        names = prepare(submission, workdir, run_as)
-        # the child, and the reference it grades nn/train on, are copied in beside the student's
-        # files: the child is then confined to this folder and never needs the kit's own
-        child = pathlib.Path(scratch) / "child.py"
-        shutil.copyfile(CHILD, child)
-        shutil.copytree(KIT_ROOT / "micrograd_ref", pathlib.Path(scratch) / "ref" / "micrograd_ref",
-                        ignore=shutil.ignore_patterns("__pycache__", "train.py", "draw.py"))
-        read_fd, write_fd = os.pipe()
+        try:
+            argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
+        except OSError as exc:
+            outcome.status, outcome.message = "internal", f"could not prepare the grading process: {exc}"
+            return outcome
+        events_r, events_w = os.pipe()
+        cases_r, cases_w = os.pipe()
+        out_r, out_w = os.pipe()
         job = {
-            "test_id": test_id,
-            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
-            "cases": cases,
-            "fd": write_fd,
-            "student_files": names,
-            "ref_dir": str(pathlib.Path(scratch) / "ref"),
-            "scratch": scratch,
-            "recursion_limit": recursion_limit,
-            "limits": dataclasses.asdict(limits),
-            "run_as": list(run_as) if run_as else None,
-            "confine": confine,
+            "test_id": test_id, "events_fd": events_w,
+            # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
+            # holding no reference
+            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args}, "student_files": names, "recursion_limit": recursion_limit,
+            "limits": dataclasses.asdict(limits), "landlock": bool(confine and sandbox.mode != "none"),
+            "read": layout["read"], "write": layout["write"], "ref_dir": layout["ref_dir"],
+            "become": list(run_as) if run_as and not sandbox.bwrap else None,
+            "nproc": limits.processes if sandbox.bwrap or run_as else None,
         }
-        job_path = pathlib.Path(scratch) / "job.json"
-        job_path.write_text(json.dumps(job))
-        out_path = pathlib.Path(scratch) / "output.txt"
-        with open(out_path, "wb") as out:
-            try:
-                # the real interpreter, not a virtual environment's link to it: the child needs the
-                # standard library only, and must not depend on files outside what it may read
-                proc = subprocess.Popen(
-                    [os.path.realpath(python or sys.executable), "-I", "-S", str(child), str(job_path)],
-                    cwd=workdir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                    pass_fds=(write_fd,), start_new_session=True,
-                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"},
-                )
-            except OSError as exc:
-                os.close(read_fd)
-                os.close(write_fd)
-                outcome.status, outcome.message = "internal", f"could not start the grading process: {exc}"
-                return outcome
-            os.close(write_fd)
-            lines, timed_out = _read_events(read_fd, proc, started + limits.wall, limits.output)
-            _kill_group(proc)
-        outcome.output = _excerpt(out_path.read_bytes())
-    _interpret(outcome, lines, proc.returncode, timed_out, len(cases), limits, exercise.values)
+        cgroups = _make_cgroups(sandbox.cgroup, limits, owner=run_as if sandbox.bwrap else None) \
+            if sandbox.cgroup else []
+        if cgroups:
+            # a tiny starter joins the cgroups and then becomes bubblewrap, so nothing runs outside them
+            argv = ["/bin/sh", "-c", 'for f; do [ "$f" = -- ] && break; echo $$ > "$f"; shift; done; shift; exec "$@"',
+                    "sh", *[str(c / "cgroup.procs") for c in cgroups], "--", *argv]
+        user = {}
+        if run_as and sandbox.bwrap:  # bubblewrap itself starts unprivileged, in a user namespace of its own
+            user = {"user": run_as[0], "group": run_as[1], "extra_groups": []}
+        argv += [str(events_w), str(cases_r)]
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=layout["cwd"], stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(events_w, cases_r, *keep_fds), start_new_session=True,
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}, **user)
+        except OSError as exc:
+            for fd in (events_r, events_w, cases_r, cases_w, out_r, out_w, *keep_fds):
+                os.close(fd)
+            _remove_cgroups(cgroups)
+            outcome.status, outcome.message = "internal", f"could not start the grading process: {exc}"
+            return outcome
+        for fd in (events_w, cases_r, out_w, *keep_fds):
+            os.close(fd)
+        try:
+            lines, timed_out, output, cut = _exchange(events_r, cases_w, out_r, job, cases,
+                                                      started + limits.wall, limits.output)
+        finally:
+            _kill(proc, cgroups)
+            _remove_cgroups(cgroups)
+        outcome.output = _excerpt(output, cut_at=limits.output if cut else None)
+    returncode = proc.returncode
+    if sandbox.bwrap and returncode is not None and returncode > 128:
+        returncode = 128 - returncode  # bubblewrap reports a child killed by signal N as 128 + N
+    _interpret(outcome, lines, returncode, timed_out, len(cases), limits, exercise.values)
     outcome.elapsed = time.monotonic() - started
     return outcome
 
@@ -146,47 +476,202 @@ FLOOD = b"\x00flood"  # stands in for what came after the pipe carried more than
 MAX_STREAM = 16 << 20  # bytes on the results pipe, at the least: a full legitimate run sends far less
 
 
-def _read_events(fd, proc, deadline, max_bytes):
-    """Lines from the child's pipe until it closes or the deadline passes; a flood ends with FLOOD."""
-    chunks, total = [], 0
-    cap = max(64 * max_bytes, MAX_STREAM)
+def _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits):
+    """(argv, layout, fds to pass) for the child: under bubblewrap its files come from memory;
+    without it they are written into `scratch`."""
+    pieces = reference_pieces(exercise)
+    child_source = CHILD.read_bytes()
+    if not sandbox.bwrap:
+        scratch = pathlib.Path(scratch)
+        work = scratch / "work"
+        work.mkdir()
+        os.chmod(scratch, 0o755)
+        for name in names:
+            (work / name).write_bytes(files[name])
+        (scratch / "child.py").write_bytes(child_source)
+        for rel, data in pieces.items():
+            (scratch / "ref" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (scratch / "ref" / rel).write_bytes(data)
+        if run_as is not None:
+            for path in [work] + [work / n for n in names]:
+                os.chown(path, *run_as)
+        layout = {"cwd": str(work), "read": system_paths(python) + [str(scratch)], "write": [str(work)],
+                  "ref_dir": str(scratch / "ref")}
+        return [python, "-I", "-S", str(scratch / "child.py")], layout, ()
+    fds = []
+
+    def data_fd(data):
+        fd = os.memfd_create("grader", os.MFD_CLOEXEC)
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        fds.append(fd)
+        return str(fd)
+
+    try:
+        argv = [sandbox.bwrap, *_bwrap_system_args(python)]
+        if sandbox.seccomp:
+            argv += ["--seccomp", data_fd(seccomp_program())]
+        argv += ["--size", str(limits.disk), "--tmpfs", "/work"]
+        for name in names:
+            argv += ["--file", data_fd(files[name]), f"/work/{name}"]
+        argv += ["--ro-bind-data", data_fd(child_source), "/grader/child.py"]
+        for rel, data in pieces.items():
+            argv += ["--ro-bind-data", data_fd(data), f"/grader/ref/{rel}"]
+        argv += ["--remount-ro", "/", "--chdir", "/work", "--", python, "-I", "-S", "/grader/child.py"]
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
+    layout = {"cwd": "/", "read": system_paths(python) + ["/grader"], "write": ["/work"], "ref_dir": "/grader/ref"}
+    return argv, layout, tuple(fds)
+
+
+def _bwrap_system_args(python):
+    """bubblewrap's arguments for the namespaces and the read-only system: /usr and the
+    interpreter's installation (its site-packages hidden), /proc, a minimal /dev, nothing else."""
+    # a user namespace of its own, in which no further one can be made (a nested one could mount
+    # a tmpfs of its own, outside the work folder's size limit)
+    # no capabilities either, even for a grader running as root (they would allow mounts of its own)
+    args = ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
+            "--new-session", "--hostname", "grader",
+            "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
+            "--setenv", "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/lib", "/lib64", "/sbin"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for path in ("/etc/ld.so.cache", "/etc/localtime"):
+        if os.path.exists(path):
+            args += ["--ro-bind", path, path]
+    prefix = _prefix(python)
+    if not prefix.startswith("/usr/"):
+        args += ["--ro-bind", prefix, prefix]
+    for site in sorted(pathlib.Path(prefix).glob("lib/python3*/site-packages")):
+        # the interpreter's own packages are not the standard library: hidden under an empty, read-only tmpfs
+        args += ["--tmpfs", str(site), "--remount-ro", str(site)]
+    # /dev's own tmpfs would be writable and of no size limit: read-only (its devices still work)
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
+    return args
+
+
+def _prefix(python):
+    """The installation an interpreter belongs to: /usr for /usr/bin/python3, else its bin's parent."""
+    bindir = os.path.dirname(os.path.realpath(python))
+    return os.path.dirname(bindir) if os.path.basename(bindir) == "bin" else bindir
+
+
+def system_paths(python=None):
+    """What the interpreter itself may need to read: its installation and the system's libraries."""
+    python = os.path.realpath(python or sys.executable)
+    paths = {_prefix(python), os.path.dirname(python)}
+    paths |= {"/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/urandom"}
+    return sorted(paths)
+
+
+def _exchange(events_fd, cases_fd, out_fd, job, cases, deadline, max_output):
+    """Talk to the child until it closes its events pipe or the deadline passes: send the job and
+    then one case each time the previous one is answered; collect event lines and output (kept up to
+    `max_output` bytes, the rest read and dropped). Returns (lines, timed_out, output, cut)."""
+    pending = (json.dumps(job) + "\n").encode()
+    sent, ended, lines = 0, False, 0
+    chunks, total, output, dropped = [], 0, bytearray(), 0
+    cap = max(64 * max_output, MAX_STREAM)
     timed_out = flood = False
+    os.set_blocking(cases_fd, False)
     with selectors.DefaultSelector() as sel:
-        sel.register(fd, selectors.EVENT_READ)
+        sel.register(events_fd, selectors.EVENT_READ, "events")
+        sel.register(out_fd, selectors.EVENT_READ, "out")
+        sel.register(cases_fd, selectors.EVENT_WRITE, "cases")
+        writing = True
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
                 break
-            if not sel.select(timeout=remaining):
-                continue
-            chunk = os.read(fd, 65536)
+            ready = sel.select(timeout=remaining)
+            finished = False
+            for key, _ in ready:
+                if key.data == "cases":
+                    try:
+                        pending = pending[os.write(cases_fd, pending):]
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the child is gone or closed its end
+                        pending = b""
+                    if not pending:
+                        sel.unregister(cases_fd)
+                        writing = False
+                elif key.data == "out":
+                    chunk = os.read(out_fd, 65536)
+                    if not chunk:
+                        sel.unregister(out_fd)
+                        continue
+                    keep = max(0, min(len(chunk), max_output - len(output)))
+                    output += chunk[:keep]
+                    dropped += len(chunk) - keep
+                else:
+                    chunk = os.read(events_fd, 65536)
+                    if not chunk:
+                        finished = True
+                        break
+                    total += len(chunk)
+                    if total > cap:  # a flood on the results pipe is not results
+                        flood = finished = True
+                        break
+                    chunks.append(chunk)  # joined once: adding bytes to bytes would copy the stream per chunk
+                    lines += chunk.count(b"\n")
+                    # the child answers "ready", then "start" and a result or an error per case:
+                    # case k goes out once 1 + 2k lines came back, the end after the last one
+                    while not ended and lines >= 1 + 2 * sent:
+                        if sent < len(cases):
+                            pending += (json.dumps(cases[sent]) + "\n").encode()
+                            sent += 1
+                        else:
+                            pending += b"\n"  # no more cases
+                            ended = True
+                    if not writing and pending:
+                        sel.register(cases_fd, selectors.EVENT_WRITE, "cases")
+                        writing = True
+            if finished:
+                break
+    os.close(events_fd)
+    os.close(cases_fd)
+    # what the child printed last may still be in the output pipe
+    with selectors.DefaultSelector() as sel:
+        sel.register(out_fd, selectors.EVENT_READ)
+        until = time.monotonic() + 0.2
+        while time.monotonic() < until and sel.select(timeout=max(0.0, until - time.monotonic())):
+            chunk = os.read(out_fd, 65536)
             if not chunk:
                 break
-            total += len(chunk)
-            if total > cap:  # a flood on the results pipe is not results
-                flood = True
-                break
-            chunks.append(chunk)  # joined once: adding bytes to bytes would copy the stream per chunk
-    os.close(fd)
+            keep = max(0, min(len(chunk), max_output - len(output)))
+            output += chunk[:keep]
+            dropped += len(chunk) - keep
+    os.close(out_fd)
     lines = b"".join(chunks).split(b"\n")
-    return lines + [FLOOD] if flood else lines, timed_out
+    return (lines + [FLOOD] if flood else lines), timed_out, bytes(output), dropped > 0
 
 
-def _kill_group(proc):
+def _kill(proc, cgroups):
+    """Every process of the test: the child's process group (its PID namespace under bubblewrap)
+    and whatever is left in its cgroups."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    _kill_cgroups(cgroups)
     proc.wait()
 
 
-def _excerpt(data, max_lines=20, max_chars=2000):
+def _excerpt(data, max_lines=20, max_chars=2000, cut_at=None):
     text = data.decode("utf-8", "replace")
     lines = text.splitlines()
     cut = "\n".join(lines[:max_lines])[:max_chars]
     if len(lines) > max_lines or len(cut) < len(text.rstrip("\n")):
         cut += "\n… (more output cut)"
+    if cut_at is not None:
+        cut += f"\n… (output past {cut_at >> 10} KiB was cut)"
     return cut
 
 

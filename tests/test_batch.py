@@ -228,10 +228,10 @@ def test_hidden_cases_use_pytorch_values_computed_once_for_the_class(tmp_path, t
 def test_a_student_is_graded_from_the_bytes_read_not_from_the_folder_later(tmp_path):
     folder = broken_student(tmp_path / "ann")
     files = batch.read_submission(folder)
-    assert set(files) == {"engine.py", "nn.py", "train.py"} and batch.hash_files(files) == batch.files_hash(folder)
+    assert set(files.files) == {"engine.py", "nn.py", "train.py"} and batch.hash_files(files) == batch.files_hash(folder)
     copy_solutions(folder)  # the folder changes after it was read
     result = batch.grade_student("ann", files, config.Settings(), source=str(folder))
     assert result["report"]["score"] == 0 and result["files"] == batch.hash_files(files) != batch.files_hash(folder)
     assert result["report"]["submission"] == str(folder)
     (folder / "nn.py").unlink()  # a missing file is hashed as missing, and not graded
-    assert "nn.py" not in batch.read_submission(folder)
+    assert "nn.py" not in batch.read_submission(folder).files

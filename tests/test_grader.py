@@ -252,8 +252,9 @@ HOSTILE = [
       "                    os.write(fd, b'{\"event\": \"result\", \"case\": 0, \"values\": {}}\\n')\n"
       "                except OSError:\n                    pass\n            self.grad += other.data * out.grad\n")],
      {"engine.mul"}, "results channel"),
+    # output past the limit is cut (and the report says so), never an error: printing costs nothing
     ("printing without end", [("engine.py", "self.grad += out.grad\n", "print('x' * 10**6)\n            self.grad += out.grad\n")],
-     {"engine.add"}, ""),
+     set(), ""),
     ("importing torch", [("nn.py", "from engine import Value\n", "from engine import Value\nimport torch\n")],
      {"nn.neuron", "nn.layer", "nn.mlp"}, "torch"),
 ]
@@ -300,8 +301,12 @@ CONFINED = [
 
 
 @pytest.mark.parametrize("name, code, error", CONFINED, ids=[c[0] for c in CONFINED])
-def test_student_code_is_confined_to_its_folder(tmp_path, name, code, error):
-    """Landlock: student code reads only its interpreter and its folder, writes only its folder, no TCP."""
+def test_student_code_is_confined_to_its_folder(tmp_path, monkeypatch, name, code, error):
+    """Landlock: student code reads only its interpreter and its folder, writes only its folder, no TCP.
+    (Landlock on its own: bubblewrap, which would hide these paths altogether, is kept off PATH;
+    tests/test_hostile_containment.py runs the same attacks in the full sandbox.)"""
+    (tmp_path / "no-bwrap").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bwrap"))
     sub = make_submission(tmp_path / "sub", [("engine.py", "import math\n", "import math\n" + code)])
     report = grade(sub, ["engine.add", "nn.neuron"])
     add, neuron = report.tests

@@ -133,7 +133,11 @@ def test_check_does_not_import_torch():
 
 @pytest.mark.skipif(os.geteuid() != 0 or not pathlib.Path("/usr/bin/python3").exists(),
                     reason="needs root and a system python3 to drop privileges")
-def test_student_code_runs_unprivileged_when_asked(tmp_path):
+def test_student_code_runs_unprivileged_when_asked(tmp_path, monkeypatch):
+    # run_as and Landlock on their own: bubblewrap (which would hide the file altogether) is kept off
+    # PATH; tests/test_hostile_containment.py checks run_as inside bubblewrap
+    (tmp_path / "no-bwrap").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bwrap"))
     secret = tmp_path / "secret.txt"
     secret.write_text("the answer key")
     secret.chmod(0o600)
