@@ -423,7 +423,9 @@ def test_a_source_the_grader_cannot_parse_costs_only_its_part(graded):
     assert scores["c1_deep"] == _by_part(notebook, "engine")
     assert scores["c3_big"] == _by_part(notebook, "engine")
     assert scores["c4_null"] == _by_part(notebook, "train")
-    assert scores["c5_deleted_answer"] == _by_part(notebook, "engine")
+    # Value's cell graded as released costs what needs Value; numerical_grad has a cell of its own
+    assert scores["c5_deleted_answer"] == dict(_by_part(notebook, "engine"),
+                                               engine_numerical_grad=notebook["engine_numerical_grad"])
     assert "Answer cell answer_engine_Value is missing from the submission: graded as released" in graded["log"]
 
 
