@@ -38,6 +38,12 @@ def text(report, color=None, width=100):
                       escape.rich_text(t.summary))
     table.add_row("total", f"{_num(report.score)}/{_num(report.max_score)}", "", "", style="bold")
     console.print(table)
+    origins = {}
+    for t in report.tests:
+        if getattr(t, "source", ""):
+            origins.setdefault(t.id.split(".")[0], []).append(t.source)
+    for part, sources in origins.items():
+        say(f"{part} graded from {', '.join(dict.fromkeys(sources))}")
     for t in report.tests:
         if t.status == "passed" and not t.warnings:
             continue
