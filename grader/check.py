@@ -337,6 +337,9 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
         result.source = shaped.origin(t)
         if t in notes:
             result.warnings.insert(0, notes[t])
+        if shaped.sources.get(t) in shaped.prev_sets and part_of(t) == "engine" and result.status != "passed" \
+                and t == "engine.backward":
+            result.warnings.append(PREV_SET_NOTE)
         _locate(result, shaped)
         tests.append(result)
     _once(tests)
@@ -347,6 +350,9 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
                   confinement=sandbox.describe())
 
 
+PREV_SET_NOTE = ("_prev is a set: your traversal order follows the order of a set of Values, which changes with "
+                 "where they sit in memory (kept the same here, but not on your machine from run to run); a result "
+                 "that depends on that order is fragile: use a tuple or list")
 IMPORT_WALL = 10.0  # seconds an import of a file whose top level runs code may take, once
 
 

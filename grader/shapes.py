@@ -56,6 +56,7 @@ class Shaped:
     notebooks: dict
     shape: str
     runs_code: frozenset = frozenset()  # files whose top level does more than define things
+    prev_sets: frozenset = frozenset()  # files that keep a Value's inputs in a set (`_prev = set(...)`)
 
     def origin(self, test_id):
         """The file a test id was graded from, as the student named it."""
@@ -140,6 +141,7 @@ def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
         return notebooks[name][0] if name in notebooks else name
 
     runs_code = frozenset(name for name in defined if _runs_code(files[name]))
+    prev_sets = frozenset(name for name in defined if _PREV_SET.search(files[name]))
     sources, missing = {}, {}
     for test_id in test_ids:
         part = part_of(test_id)
@@ -168,7 +170,7 @@ def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
              else "package" if any(s.startswith("micrograd/") for s in sources.values())
              else "kit" if all(s == f"{part_of(t)}.py" for t, s in sources.items()) and sources
              else "single file" if len(set(sources.values())) == 1 and sources else "files")
-    return Shaped(str(path), files, problems, sources, missing, notebooks, shape, runs_code)
+    return Shaped(str(path), files, problems, sources, missing, notebooks, shape, runs_code, prev_sets)
 
 
 def _empty(path, test_ids, problem):
@@ -218,6 +220,7 @@ def _list(folder, depth):
 
 
 _TOP = re.compile(rb"^(?:class|def|async\s+def)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.M)
+_PREV_SET = re.compile(rb"\._prev\s*=\s*(?:set|frozenset)\s*\(|\._prev\s*=\s*\{[^}:]*\}")
 _QUOTES = re.compile(rb'"""|\'\'\'')
 
 
