@@ -297,3 +297,14 @@ def test_same_report_every_run_for_an_order_sensitive_submission():
     assert "scratch buffer at 0x" in tests["engine.add"]["output"]
     assert {i for i, t in tests.items() if t["score"] < t["max_score"]} == {"engine.backward"}
     assert any("_prev is a set" in w for w in tests["engine.backward"]["warnings"])
+
+
+def test_one_op_passing_is_not_a_working_micrograd(settings):
+    from grader import reports
+
+    one = grade(CORPUS / "single", ["engine.add"], settings=settings)
+    assert one.full_marks
+    assert "backpropagates" not in reports.render(one, "text")
+    assert "backpropagates" not in reports.render(one, "html")
+    assert "the 1 graded here; the others were not run" in reports.render(one, "text")
+    assert "backpropagates" in reports.render(grade(CORPUS / "single", settings=settings), "text")
