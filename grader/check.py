@@ -10,7 +10,7 @@ import sys
 import time
 
 from grader import cases as case_lib
-from grader import compare, config, diagnose, escape, expect, intake, shapes
+from grader import compare, config, diagnose, escape, expect, shapes
 from grader.results import Failure, Report, TestResult, sanitize
 from grader.sandbox import KIT_ROOT, ConfinementMissing, plan, resolve_user, run_cases
 from grader.spec import part_of, select

@@ -78,10 +78,6 @@ class Shaped:
         return where
 
 
-def _ids(test_ids):
-    return [t for t in test_ids]
-
-
 def _need(test_id):
     return NEEDS.get(test_id) or NEEDS[part_of(test_id)]
 
