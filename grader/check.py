@@ -429,11 +429,7 @@ def _locate(result, shaped):
     for failure in result.failures:
         if failure.where:
             failure.where = shaped.locate(failure.where)
-    for name in shaped.notebooks:
-        base = name.rsplit("/", 1)[-1]
-        if base in result.summary:
-            head, sep, tail = result.summary.partition(base)
-            result.summary = head + shaped.locate(base + tail)
+    result.summary = shaped.locate(result.summary)
 
 
 def _safe_expect(test_id, case):

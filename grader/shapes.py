@@ -65,17 +65,19 @@ class Shaped:
             return ""
         return self.notebooks[path][0] if path in self.notebooks else path
 
-    def locate(self, where):
-        """A child's 'file.py, line N, in f' with a notebook's generated file named as cell and line."""
+    def locate(self, text):
+        """Text with every "generated.py, line N" of a notebook said as the notebook's cell and line."""
         for path, (name, lines) in self.notebooks.items():
-            base = os.path.basename(path)
-            if where.startswith(base + ", line "):
-                rest = where[len(base) + len(", line "):]
-                num, _, tail = rest.partition(",")
-                if num.strip().isdigit() and 0 < int(num) <= len(lines) and lines[int(num) - 1]:
-                    cell, line = lines[int(num) - 1]
-                    return f"{name}, cell {cell}, line {line}" + ("," + tail if tail else "")
-        return where
+            base = re.escape(os.path.basename(path))
+
+            def cell(m, name=name, lines=lines):
+                n = int(m.group(1))
+                if 0 < n <= len(lines) and lines[n - 1]:
+                    return f"{name}, cell {lines[n - 1][0]}, line {lines[n - 1][1]}"
+                return f"{name} (code cells joined), line {n}"
+            text = re.sub(base + r", line (\d+)", cell, text)
+            text = text.replace(os.path.basename(path), name)
+        return text
 
 
 def _need(test_id):

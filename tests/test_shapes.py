@@ -308,3 +308,17 @@ def test_one_op_passing_is_not_a_working_micrograd(settings):
     assert "backpropagates" not in reports.render(one, "html")
     assert "the 1 graded here; the others were not run" in reports.render(one, "text")
     assert "backpropagates" in reports.render(grade(CORPUS / "single", settings=settings), "text")
+
+
+def test_notebook_syntax_error_names_its_cell(tmp_path, settings):
+    nb_path = copy("micrograd_lecture.ipynb", tmp_path)
+    nb = json.loads(nb_path.read_text())
+    cell = nb["cells"][4]["source"]  # the fourth code cell: the nn classes
+    k = next(i for i, line in enumerate(cell) if line.startswith("class Layer"))
+    cell[k] = cell[k].replace(":", "", 1)
+    nb_path.write_text(json.dumps(nb))
+    report = grade(nb_path, ["engine.add", "nn.neuron"], settings=settings)
+    summaries = [t.summary for t in report.tests]
+    assert summaries[0].startswith(f"micrograd_lecture.ipynb, cell 4, line {k + 1}: SyntaxError"), summaries
+    assert "_ipynb.py" not in " ".join(summaries)
+    assert summaries[1] == "not graded: the SyntaxError in micrograd_lecture.ipynb (see engine.add)"
