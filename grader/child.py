@@ -89,12 +89,20 @@ def numbers(xs):
 
 
 def where(exc, student_files):
-    """'engine.py, line 42, in tanh' for the innermost frame in a student file, else ''."""
+    """'engine.py, line 42, in tanh' for the innermost frame in a student file, else ''. A student
+    file is one of the work folder's (its path relative to it): the reference's own engine.py, in
+    another folder, is never taken for the student's."""
+    work = os.getcwd().rstrip("/") + "/"
+
+    def rel(filename):
+        filename = filename or ""
+        return filename[len(work):] if filename.startswith(work) and filename[len(work):] in student_files else ""
+
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if os.path.basename(frame.filename) in student_files:
-            return f"{os.path.basename(frame.filename)}, line {frame.lineno}, in {frame.name}"
-    if _isinstance(exc, SyntaxError) and exc.filename:
-        return f"{os.path.basename(exc.filename)}, line {exc.lineno}"
+        if rel(frame.filename):
+            return f"{rel(frame.filename)}, line {frame.lineno}, in {frame.name}"
+    if _isinstance(exc, SyntaxError) and exc.filename and rel(exc.filename):
+        return f"{rel(exc.filename)}, line {exc.lineno}"
     return ""
 
 
@@ -241,12 +249,70 @@ def confine(read, write):
     return abi
 
 
-def load(name, path):
-    """Import the file at `path` as module `name`, registered in sys.modules."""
+def load(name, path, definitions_only=False):
+    """Import the file at `path` as module `name`, registered in sys.modules. `definitions_only`:
+    its top-level loops, bare calls, `with` and `if` blocks left out (see definitions)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    if definitions_only:
+        with open(path, "rb") as f:
+            code = compile(definitions(f.read(), path), path, "exec", dont_inherit=True)
+        exec(code, _vars(module))
+    else:
+        spec.loader.exec_module(module)
+    return module
+
+
+def definitions(source, path):
+    """The module's syntax tree with only imports, classes, functions, assignments, `try` blocks and
+    docstrings kept at its top level (line numbers unchanged): what a file that runs a whole training
+    when imported (no `if __name__ == "__main__":`) can still be graded on."""
+    import ast
+
+    tree = ast.parse(source, path)
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+            ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Try)
+    tree.body = [n for n in tree.body
+                 if _isinstance(n, keep) or (_isinstance(n, ast.Expr) and _isinstance(n.value, ast.Constant))]
+    return tree
+
+
+def package(name, folder):
+    """An empty package `name` whose submodules are found in `folder`: its __init__.py is not run
+    (a package's __init__ often imports every part, the graded one's stand-ins included)."""
+    module = sys.modules.get(name)
+    if module is None:
+        module = types.ModuleType(name)
+        module.__path__ = [folder]
+        sys.modules[name] = module
+    return module
+
+
+def load_part(part, source, ref, definitions_only=False):
+    """The student's module for `part`, from the work folder's `source` (grader/shapes.py chose it):
+    loaded once, registered as `part` and under its package name too (micrograd/engine.py is both
+    `engine` and `micrograd.engine`), so `from engine import Value` and `from micrograd.engine import
+    Value` both work. Where the reference engine stands in (nn and train tests), it does under both
+    names, and a file that defines its own Value next to the graded classes (one file holding
+    everything) gets the reference's Value put in its globals once loaded: the Neuron graded is the
+    student's, the Value it computes with the reference's, as with the kit's separate files."""
+    work = os.getcwd()
+    folder, base = os.path.split(source)
+    if folder:
+        pkg = folder.replace("/", ".")
+        package(pkg, os.path.join(work, folder))
+        sys.path.insert(0, os.path.join(work, folder))  # siblings by plain name too
+    engine = ref.get("student_engine")
+    if engine is not None:
+        mg = package("micrograd", os.path.join(work, "micrograd"))
+        sys.modules["micrograd.engine"] = engine
+        _setattr(mg, "engine", engine)
+    module = load(part, os.path.join(work, source), definitions_only)
+    if folder:
+        sys.modules[f"{folder.replace('/', '.')}.{base[:-3]}"] = module
+    if engine is not None and base != "engine.py" and _isinstance(_vars(module).get("Value"), type):
+        _setattr(module, "Value", engine.Value)
     return module
 
 
@@ -526,12 +592,44 @@ def lowest(fd):
     return new
 
 
+_ADDR_NO_RANDOMIZE = 0x0040000
+
+
+def fixed_addresses():
+    """Address space randomisation off, so that object addresses, and with them the order of a set
+    of Values (hashed by address), repeat run to run: the same submission gets the same report.
+    The setting takes effect at exec, so the child executes itself again once, its descriptors kept
+    (bubblewrap does not turn randomisation off; where personality() is refused, nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        current = libc.personality(ctypes.c_ulong(0xFFFFFFFF))
+    except (OSError, AttributeError):
+        return
+    if current < 0 or current & _ADDR_NO_RANDOMIZE:
+        return
+    if libc.personality(ctypes.c_ulong(current | _ADDR_NO_RANDOMIZE)) < 0:
+        return
+    # the pipes at the lowest numbers first: the arguments, and so what is allocated before student
+    # code runs, are then the same whatever numbers the parent's descriptors had
+    fds = [str(lowest(int(fd))) for fd in sys.argv[1:3]]
+    for fd in fds:
+        os.set_inheritable(int(fd), True)
+    os.execv(sys.executable, [sys.executable, "-I", "-S", sys.argv[0], *fds])
+
+
 def main():
+    fixed_addresses()
     channel = Channel(lowest(int(sys.argv[1])))
     cases = Cases(lowest(int(sys.argv[2])))
     job = json.loads(cases.line())
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])
+    source = job.get("source") or part + ".py"
+    definitions_only = bool(job.get("definitions_only"))
     sys.setrecursionlimit(job.get("recursion_limit", 1000))
     limit(job["limits"], job.get("nproc"))
     capped_streams(job["limits"]["output"])
@@ -541,11 +639,12 @@ def main():
     if job.get("become"):
         become(*job["become"], nproc=job.get("nproc") or 64)
     sys.path.insert(0, os.getcwd())
+    sys.path.extend(job.get("site", []))  # numpy and graphviz, read-only, where the grader has them
     del job  # nothing of the job is left for student code to find but what this frame needs
     before = snapshot()
 
     try:
-        mods = {part: load(part, os.path.join(os.getcwd(), part + ".py"))}
+        mods = {part: load_part(part, source, ref, definitions_only)}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: nothing may end the child silently
         changed = tampered(before)
         if changed:

@@ -49,6 +49,7 @@ class TestResult:
     # why this grade is not the student's code's own: "tamper" (it replaced the grader's functions),
     # "protocol" (the results channel was forged or corrupted); "" when nothing was seen
     breach: str = ""
+    source: str = ""  # the submission's file this test id was graded from (grader/shapes.py)
 
 
 @dataclasses.dataclass
