@@ -1,0 +1,60 @@
+"""Hostile submissions beyond the classes of the other hostile suites: each asserts the defended
+outcome and fails without its defence (see each test's docstring for what it attacks)."""
+import pathlib
+import shutil
+
+import pytest
+
+from grader import check, config
+from grader.sandbox import Limits, probe
+from tests.hostile_kit import submission, world_dir
+
+SANDBOX = probe()
+needs_bwrap = pytest.mark.skipif(not SANDBOX.bwrap, reason="needs bubblewrap with user namespaces")
+HIDDEN_SEED = 4321
+
+
+@pytest.fixture
+def folder():
+    path = world_dir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def graded(sub, ids, hidden_seed=HIDDEN_SEED):
+    settings = config.Settings(limits=Limits(wall=30, cpu=20), hidden_seed=hidden_seed)
+    return {t.id: t for t in check.grade(sub, ids, settings).tests}
+
+
+# ---------------------------------------------------------------------------------------------
+# the case handshake: the parent sends the next case once the answer's lines came back
+
+READ_AHEAD = '''
+import gc as _gc, os as _os, select as _select, sys as _sys
+_os.write(3, b"\\n" * 400)  # empty lines on the results pipe, counted as answers
+_ahead = b""
+while b"\\n\\n" not in _ahead:  # every case, up to the empty line that ends the list
+    if not _select.select([4], [], [], 2.0)[0]:
+        break
+    _chunk = _os.read(4, 1 << 20)
+    if not _chunk:
+        break
+    _ahead += _chunk
+for _o in _gc.get_objects():  # handed back to the child's reader, so grading goes on as usual
+    if type(_o).__name__ == "Cases":
+        _o.buf = _ahead + _o.buf
+print("held", _ahead.count(b"\\n") - 1, "cases at import")
+'''
+
+
+def test_empty_lines_on_the_results_pipe_do_not_bring_the_hidden_cases_early(folder):
+    """Student code writes empty lines on the events pipe at import: the parent took them for answers
+    and sent every case, hidden ones included, while the rest of the stream looked valid (empty lines
+    were skipped), so the student held the whole hidden case list and still got full marks."""
+    sub = submission(folder / "sub", append={"engine.py": READ_AHEAD})
+    add = graded(sub, ["engine.add"])["engine.add"]
+    assert add.hidden_cases > 0
+    assert add.score == 0 and add.breach == "protocol", add.summary
+    assert "held" not in add.output
+    honest = graded(submission(folder / "honest"), ["engine.add"])["engine.add"]
+    assert honest.score == honest.max_score, honest.summary
