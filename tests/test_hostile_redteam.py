@@ -58,3 +58,27 @@ def test_empty_lines_on_the_results_pipe_do_not_bring_the_hidden_cases_early(fol
     assert "held" not in add.output
     honest = graded(submission(folder / "honest"), ["engine.add"])["engine.add"]
     assert honest.score == honest.max_score, honest.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# batch: a folder name is the student's (or the LMS's) to choose
+
+@pytest.mark.slow
+def test_a_folder_name_too_long_for_its_result_file_grades_the_class_and_resumes(folder):
+    """A 245-character folder name: its result file, and the temporary name it is written through,
+    were longer than the file system allows, and batch died with a traceback (no CSV row for anyone
+    graded after it)."""
+    from grader import batch
+
+    long_name = "z" * 245
+    for name in ("alice", long_name):
+        submission(folder / "class" / name)
+    settings = config.Settings(limits=Limits(wall=30, cpu=20), hidden_seed=HIDDEN_SEED)
+    out = folder / "out" / "grades.csv"
+    results, graded = batch.grade_class(folder / "class", out, settings, workers=2)
+    assert {r["student"] for r in results} == {"alice", long_name}
+    assert all(r["report"] and r["report"]["score"] == r["report"]["max_score"] for r in results)
+    rows = out.read_text().splitlines()
+    assert any(row.startswith(long_name + ",") for row in rows) and any(row.startswith("alice,") for row in rows)
+    again, graded = batch.grade_class(folder / "class", out, settings, workers=2)
+    assert graded == [] and len(again) == 2  # both reused: the long name's result is found again
