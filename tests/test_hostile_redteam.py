@@ -82,3 +82,55 @@ def test_a_folder_name_too_long_for_its_result_file_grades_the_class_and_resumes
     assert any(row.startswith(long_name + ",") for row in rows) and any(row.startswith("alice,") for row in rows)
     again, graded = batch.grade_class(folder / "class", out, settings, workers=2)
     assert graded == [] and len(again) == 2  # both reused: the long name's result is found again
+
+
+# ---------------------------------------------------------------------------------------------
+# the child's own checks (zero_grad, parameters() order, structure) run beside student code
+
+NO_ZERO_GRAD = "class MLP(Module):\n    def zero_grad(self):\n        pass  # not written\n"
+RELAY = '''
+import os as _os, threading as _threading
+_r, _w = _os.pipe()
+_real = _os.dup(3)
+_os.dup2(_w, 3)  # the child's events now come here, and go on rewritten
+_os.close(_w)
+def _relay():
+    buf = b""
+    while True:
+        chunk = _os.read(_r, 1 << 16)
+        if not chunk:
+            return
+        buf += chunk
+        while b"\\n" in buf:
+            line, buf = buf.split(b"\\n", 1)
+            line = line.replace(b'"zero_grad() left some gradients non-zero"', b'""')
+            _os.write(_real, line + b"\\n")
+            if line == b'{"event": "done"}':
+                return
+_threading.Thread(target=_relay).start()
+'''
+PATCHES = {
+    "a builtin shadowed in the grader's module": "import __main__\n__main__.all = lambda items: True\n",
+    "the checker replaced, then a check": ("import __main__\n__main__.tampered = lambda saved: []\n"
+                                           "__main__.run_mlp.__globals__['all'] = lambda items: True\n"),
+    "a check's code replaced": ("import __main__, builtins\n"
+                                "__main__.run_mlp.__code__ = __main__.run_mlp.__code__.replace("
+                                "co_names=tuple('_true' if n == 'all' else n for n in __main__.run_mlp.__code__.co_names))\n"
+                                "builtins._true = lambda items: True\n"),
+    "the events pipe relayed and rewritten": RELAY,
+}
+
+
+@needs_bwrap
+@pytest.mark.parametrize("attack", list(PATCHES))
+def test_a_students_code_cannot_pass_the_childs_own_checks_for_it(folder, attack):
+    """An MLP whose zero_grad() does nothing fails every case; each attack made the child's
+    zero_grad check say "fine" (shadowing `all` in the child's module, where the tamper check looked
+    at functions only; replacing the tamper check itself; rewriting the events on their way)."""
+    sub = submission(folder / "sub")
+    nn = (sub / "nn.py").read_text().replace("class MLP(Module):\n", NO_ZERO_GRAD, 1)
+    (sub / "nn.py").write_text(nn + "\n" + PATCHES[attack])
+    mlp = graded(sub, ["nn.mlp"])["nn.mlp"]
+    assert mlp.score == 0, mlp.summary
+    honest = graded(submission(folder / "honest"), ["nn.mlp"])["nn.mlp"]
+    assert honest.score == honest.max_score, honest.summary
