@@ -9,7 +9,7 @@ or the hidden seed, and it holds one case at a time: the job comes first on CASE
 case after the previous one was answered, then an empty line. It sends back what the student's code
 produced, one JSON line per event on EVENTS_FD. The parent decides what those numbers are worth.
 
-Events: {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "case": i},
+Events (send_event): {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "case": i},
 {"event": "result", "case": i, "values": {...}}, {"event": "error", "case": i, ...},
 {"event": "tamper", "what": [...]}, {"event": "done"}.
 """
@@ -90,21 +90,15 @@ def tampered(saved, _mine=globals(), _callable=callable, _sorted=sorted, _setatt
     return _sorted({c: None for c in changed})
 
 
-class Channel:
-    """The pipe to the parent: one JSON line per event."""
-
-    def __init__(self, fd):
-        self.fd = fd
-        info = os.fstat(fd)
-        self.pipe = (info.st_dev, info.st_ino)
-
-    def send(self, **event):
-        info = _fstat(self.fd)
-        if (info.st_dev, info.st_ino) != self.pipe:  # student code put a pipe of its own in its place
-            _exit(_TAMPERED_PIPE)
-        data = (_dumps(event, allow_nan=True) + "\n").encode()
-        while data:
-            data = data[_write(self.fd, data):]
+def send_event(fd, pipe, **event):
+    """One event to the parent, as a JSON line on `fd`, which must still be the pipe `pipe` (its
+    device and inode) the parent gave: student code may put a pipe of its own in its place."""
+    info = _fstat(fd)
+    if (info.st_dev, info.st_ino) != pipe:
+        _exit(_TAMPERED_PIPE)
+    data = (_dumps(event, allow_nan=True) + "\n").encode()
+    while data:
+        data = data[_write(fd, data):]
 
 
 def number(x):
@@ -571,7 +565,9 @@ def lowest(fd):
 
 
 def main():
-    channel = Channel(lowest(int(sys.argv[1])))
+    # the events pipe, as locals of this frame: nothing student code can reach (an object's attributes could be)
+    fd = lowest(int(sys.argv[1]))
+    pipe, emit = (os.fstat(fd).st_dev, os.fstat(fd).st_ino), send_event
     cases = Cases(lowest(int(sys.argv[2])))
     job = json.loads(cases.line())
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
@@ -588,7 +584,7 @@ def main():
     del job  # nothing of the job is left for student code to find but what this frame needs
     before = snapshot()
     # bound here, before student code: a name or attribute it rebinds later changes none of these
-    check, check_code, check_defaults, send = tampered, tampered.__code__, tampered.__defaults__, channel.send
+    check, check_code, check_defaults = tampered, tampered.__code__, tampered.__defaults__
     runner = RUNNERS[test_id]
 
     try:
@@ -597,24 +593,24 @@ def main():
         changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
                    else ["grader.tampered"])
         if changed:
-            send(event="tamper", what=changed[:10])
-        send(event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
-        send(event="done")
+            emit(fd, pipe, event="tamper", what=changed[:10])
+        emit(fd, pipe, event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
+        emit(fd, pipe, event="done")
         return
     changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
                    else ["grader.tampered"])  # before anything is sent: sending needs the real builtins
     if changed:
-        send(event="tamper", what=changed[:10])
-        send(event="done")
+        emit(fd, pipe, event="tamper", what=changed[:10])
+        emit(fd, pipe, event="done")
         return
-    send(event="ready")
+    emit(fd, pipe, event="ready")
 
     i = 0
     while True:
         case = cases.next()
         if case is None:
             break
-        send(event="start", case=i)
+        emit(fd, pipe, event="start", case=i)
         try:
             values, error = runner(mods, case, ref), None
         except BaseException as exc:
@@ -623,16 +619,16 @@ def main():
         changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
                    else ["grader.tampered"])
         if changed:
-            send(event="tamper", what=changed[:10])
+            emit(fd, pipe, event="tamper", what=changed[:10])
             break
         if error is not None:
-            send(event="error", case=i, type=_type(error).__name__, message=safe_str(error),
+            emit(fd, pipe, event="error", case=i, type=_type(error).__name__, message=safe_str(error),
                          where=where(error, student_files))
         else:
-            send(event="result", case=i, values=values)
+            emit(fd, pipe, event="result", case=i, values=values)
         values = error = None
         i += 1
-    send(event="done")
+    emit(fd, pipe, event="done")
 
 
 def safe_str(exc):

@@ -118,6 +118,10 @@ PATCHES = {
                                 "co_names=tuple('_true' if n == 'all' else n for n in __main__.run_mlp.__code__.co_names))\n"
                                 "builtins._true = lambda items: True\n"),
     "the events pipe relayed and rewritten": RELAY,
+    # the same relay, with the sender's pipe changed where it is kept instead of on its number
+    "the sender's pipe changed in its object": RELAY.replace("_real = _os.dup(3)", "_real = 3").replace(
+        "_os.dup2(_w, 3)", "import gc as _gc\nfor _o in _gc.get_objects():\n    if type(_o).__name__ == 'Channel':\n"
+        "        _o.fd, _o.pipe = _w, (_os.fstat(_w).st_dev, _os.fstat(_w).st_ino)").replace("_os.close(_w)\n", ""),
 }
 
 
