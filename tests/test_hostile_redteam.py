@@ -118,6 +118,10 @@ PATCHES = {
                                 "co_names=tuple('_true' if n == 'all' else n for n in __main__.run_mlp.__code__.co_names))\n"
                                 "builtins._true = lambda items: True\n"),
     "the events pipe relayed and rewritten": RELAY,
+    "json's default encoder replaced": (
+        "import json\nclass _Rewrite(json.JSONEncoder):\n    def encode(self, o):\n"
+        "        return super().encode(o).replace('\"zero_grad() left some gradients non-zero\"', '\"\"')\n"
+        "json._default_encoder = _Rewrite()\n"),
     # the same relay, with the sender's pipe changed where it is kept instead of on its number
     "the sender's pipe changed in its object": RELAY.replace("_real = _os.dup(3)", "_real = 3").replace(
         "_os.dup2(_w, 3)", "import gc as _gc\nfor _o in _gc.get_objects():\n    if type(_o).__name__ == 'Channel':\n"
