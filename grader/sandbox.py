@@ -729,11 +729,15 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits):
     killed = timed_out or (returncode is not None and returncode < 0)
     if lines and lines[-1] and lines[-1] is not FLOOD and killed:
         lines = lines[:-1]  # an event cut short by the kill: the kill is what is reported
-    for raw in lines:
+    for n, raw in enumerate(lines):
         if raw is FLOOD:
             return _protocol(outcome, "far more was sent on it than grading ever sends")
         if not raw:
-            continue  # what follows the last newline of a complete stream
+            if n == len(lines) - 1 or lines[n + 1] is FLOOD:
+                continue  # what follows the last newline of a complete stream
+            # the child never sends an empty line; one from student code would count as an answer
+            # in the case handshake and bring the next cases (hidden ones too) before their turn
+            return _protocol(outcome, "an empty line came where the grader sends an event")
         try:
             event = protocol.parse(raw, outcome.test_id)
         except protocol.Invalid as exc:
