@@ -130,6 +130,18 @@ def results_dir_for(out_csv):
     return out_csv.with_name(out_csv.stem)
 
 
+MAX_NAME = 200  # bytes of a folder name kept in its result's file name: room for ".json" and a temporary name
+
+
+def result_path(results_dir, student):
+    """Where student `student`'s stored result goes: grades/<name>.json, or for a folder name too long
+    for that (and for the temporary name it is written through), its start and a hash of the whole."""
+    name, raw = student, os.fsencode(student)
+    if len(raw) > MAX_NAME:
+        name = os.fsdecode(raw[:MAX_NAME - 20]) + "-" + hashlib.sha256(raw).hexdigest()[:16]
+    return pathlib.Path(results_dir) / f"{name}.json"
+
+
 def load_result(path):
     """A stored result (dict), or None when it is missing or unreadable (then it is graded again)."""
     try:
@@ -259,7 +271,7 @@ def plan(students, results_dir, settings, force=False):
     s_hash = settings_hash(settings)
     todo, reused = [], []
     for student in students:
-        stored = None if force else load_result(results_dir / f"{student.name}.json")
+        stored = None if force else load_result(result_path(results_dir, student.name))
         if (stored and stored["student"] == student.name
                 and stored["files"] == files_hash(student, max_bytes=settings.limits.file)
                 and stored["settings"] == s_hash and trustworthy(stored)):
@@ -328,7 +340,7 @@ def _collect(finished, students, reused, out_csv, progress):
     graded = []
     try:
         for result in finished:
-            write_atomic(results_dir / f"{result['student']}.json", json.dumps(result, indent=1) + "\n")
+            write_atomic(result_path(results_dir, result["student"]), json.dumps(result, indent=1) + "\n")
             done[result["student"]] = result
             graded.append(result)
             if progress:
@@ -379,7 +391,7 @@ def merge(out_csv, sources):
             merged[r["student"]] = r
     target.mkdir(parents=True, exist_ok=True)
     for r in merged.values():
-        path = target / f"{r['student']}.json"
+        path = result_path(target, r["student"])
         if not path.exists() or load_result(path) != r:
             write_atomic(path, json.dumps(r, indent=1) + "\n")
     results = [merged[k] for k in sorted(merged)]

@@ -11,7 +11,7 @@ import sys
 import time
 
 from grader import cases as case_lib
-from grader import compare, config, diagnose, escape, expect, intake
+from grader import compare, config, diagnose, escape, expect, intake, shapes
 from grader.case_record import CaseRecord, from_cases
 from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
@@ -195,8 +195,19 @@ def score(exercise, records, outcome, settings, points):
 
 def _import_hint(err):
     if err["type"] == "ModuleNotFoundError":
-        return ("Your files run with Python's standard library only (no numpy or torch), and each file imports "
-                "its neighbours by plain name, e.g. `from engine import Value`.")
+        import re
+
+        from grader.sandbox import ALLOWED_PACKAGES
+
+        name = re.match(r"No module named '([\w.]+)'", err.get("message", ""))
+        top = name.group(1).split(".")[0] if name else ""
+        rule = ("Your code runs with Python's standard library, plus " + " and ".join(ALLOWED_PACKAGES) +
+                " (read-only; drawing is never run); any other import costs the tests of the file that imports it. "
+                "Your files import each other by plain name (`from engine import Value`) or as a package "
+                "(`from micrograd.engine import Value`).")
+        if top and top not in ("engine", "nn", "train", "micrograd", "utils"):
+            return f"`{top}` is not available while grading. " + rule
+        return rule
     if err["type"] == "SystemExit":
         return "Importing your file called sys.exit(): keep code that runs on import to definitions."
     return "The file has to import cleanly before anything in it can be graded."
@@ -276,15 +287,22 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     run_as = resolve_user(settings.run_as)
     sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
-    files = files or intake.read_submission(submission, max_bytes=settings.limits.file)
-    problems = {part: files.problems.get(f"{part}.py", "") for part in {registry[t].part for t in test_ids}}
+    if files is not None:  # the kit's three files, already read by grader.intake
+        shaped = shapes.Shaped(str(submission), files.files, files.problems,
+                               {t: f"{registry[t].part}.py" for t in test_ids if f"{registry[t].part}.py" in files.files},
+                               {t: files.problems.get(f"{registry[t].part}.py") or f"{registry[t].part}.py not found"
+                                for t in test_ids if f"{registry[t].part}.py" not in files.files}, {}, "kit")
+    else:
+        shaped = shapes.discover(submission, test_ids, max_bytes=settings.limits.file)
+    problems = {t: shaped.missing.get(t, "") for t in test_ids}
+    reduced, notes = _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry)
 
     def run(test_id):
-        if problems[registry[test_id].part]:
+        if problems[test_id]:
             return None
         cases = [c for c, _ in all_cases[test_id]]
-        return run_cases(registry[test_id], cases, files.files, settings.limits, settings.python or None, run_as,
-                         sandbox=sandbox)
+        return run_cases(registry[test_id], cases, shaped.files, settings.limits, settings.python or None, run_as,
+                         sandbox=sandbox, source=shaped.sources[test_id], definitions_only=test_id in reduced)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         futures = {t: pool.submit(run, t) for t in test_ids}
@@ -302,17 +320,107 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     for t in test_ids:
         points = settings.points.get(t, registry[t].points)
         if outcomes[t] is None:
-            problem = problems[registry[t].part]
+            problem = problems[t]
             tests.append(TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
-                                    status="error", summary=problem, ended="the file cannot be imported",
+                                    status="error", summary=escape.clean(problem), ended="the file cannot be imported",
                                     hint="The file has to import cleanly before anything in it can be graded."))
             continue
-        tests.append(score(registry[t], records[t], outcomes[t], settings, points))
+        result = score(registry[t], records[t], outcomes[t], settings, points)
+        result.source = shaped.origin(t)
+        if t in notes:
+            result.warnings.insert(0, notes[t])
+        if t == "engine.backward" and shaped.sources.get(t) in shaped.prev_sets and result.status != "passed":
+            result.warnings.append(PREV_SET_NOTE)
+        _locate(result, shaped)
+        tests.append(result)
+    _once(tests)
     source = "unavailable" if "unavailable" in torch_source else ("live" if "live" in torch_source else "precomputed")
     return Report(submission=str(submission), tests=tests, score=round(sum(t.score for t in tests), 4),
                   max_score=float(sum(t.max_score for t in tests)), hidden=settings.hidden_seed is not None,
                   torch_check=source, elapsed=round(time.monotonic() - started, 3),
                   confinement=sandbox.describe())
+
+
+PREV_SET_NOTE = ("_prev is a set: your traversal order follows the order of a set of Values, which changes with "
+                 "where they sit in memory (kept the same here, but not on your machine from run to run); a result "
+                 "that depends on that order is fragile: use a tuple or list")
+IMPORT_WALL = 10.0  # seconds an import of a file whose top level runs code may take, once
+
+
+def _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry):
+    """For each graded file whose top level runs code (a training loop at import, as in EurekaLabs'
+    micrograd.py), one sandboxed import with a limit of its own, before any test id runs it. If it
+    does not finish, or takes more than half a test id's wall limit (every test id imports it
+    again), its test ids are graded on the file with its top-level loops, bare calls and blocks left
+    out (shapes.definitions_only, line numbers kept); if even that does not import in time, they are
+    not run. So a submission costs about two import limits more at worst, not one timeout per test id.
+    Returns ({test ids graded on definitions only}, {test id: note}), the note on the first test id
+    of each file only."""
+    import dataclasses as _dc
+
+    reduced, notes, done = set(), {}, {}
+    limits = _dc.replace(settings.limits, wall=max(IMPORT_WALL, settings.limits.wall),
+                         cpu=max(IMPORT_WALL, settings.limits.cpu))
+
+    def imports_in_time(src, test_id, definitions_only=False):
+        outcome = run_cases(registry[test_id], [], shaped.files, limits, settings.python or None, run_as, sandbox=sandbox,
+                            source=src, definitions_only=definitions_only)
+        return outcome.status != "timeout" and outcome.elapsed <= settings.limits.wall / 2
+
+    for t in test_ids:
+        src = shaped.sources.get(t)
+        if problems[t] or src not in shaped.runs_code:
+            continue
+        if src not in done:
+            name = shaped.origin(t)
+            if imports_in_time(src, t):
+                done[src] = (None, "")
+            else:
+                if imports_in_time(src, t, definitions_only=True):
+                    done[src] = (True, f"importing {name} did not finish within {settings.limits.wall / 2:g} s "
+                                 "(its top level runs code, a training perhaps): graded with its top-level loops, "
+                                 "calls and if-blocks left out. Put what should run only as a script under "
+                                 "`if __name__ == \"__main__\":`.")
+                else:
+                    done[src] = (False, f"importing {name} did not finish within {limits.wall:g} s, even with its "
+                                 "top-level loops and calls left out: nothing in it could be graded. Put what should "
+                                 "run only as a script under `if __name__ == \"__main__\":`.")
+                notes[t] = done[src][1]
+        files, note = done[src]
+        if files is False:
+            problems[t] = note if t in notes else f"not graded: importing {shaped.origin(t)} does not finish (see above)"
+            notes.pop(t, None)
+        elif files:
+            reduced.add(t)
+    return reduced, notes
+
+
+def _once(tests):
+    """A file's syntax error is said in full, with its line, on the first test id that imports the
+    file; the others of that file say where to look, in one short line."""
+    first = {}
+    for t in tests:
+        if t.status != "error" or not t.source or t.failures:
+            continue
+        kind = next((k for k in ("IndentationError", "TabError", "SyntaxError") if f": {k}: " in t.summary), None)
+        if kind is None:
+            continue
+        key = (t.source, t.summary)
+        if key in first:
+            t.summary = f"not graded: the {kind} in {t.source} (see {first[key]})"
+            t.hint = ""
+        else:
+            first[key] = t.id
+
+
+def _locate(result, shaped):
+    """Locations in a notebook's generated file said as the notebook's cell and line."""
+    if not shaped.notebooks:
+        return
+    for failure in result.failures:
+        if failure.where:
+            failure.where = shaped.locate(failure.where)
+    result.summary = shaped.locate(result.summary)
 
 
 def _safe_expect(test_id, case, exercise=None):
@@ -329,7 +437,8 @@ def add_arguments(parser):
     parser.add_argument("parts", nargs="*", metavar="PART",
                         help="parts (engine, nn, train) or test ids (engine.tanh); default: all")
     parser.add_argument("--submission", default=str(DEFAULT_SUBMISSION),
-                        help="folder with engine.py, nn.py, train.py (default: exercises/)")
+                        help="a folder (engine.py, nn.py, train.py; a micrograd/ package; one file with helpers), "
+                             "a .py file or a notebook (default: exercises/)")
     parser.add_argument("--format", choices=["text", "json", "gradescope"] + (["html"] if HTML_REPORT else []), default="text")
     parser.add_argument("--out", help="write the report to this file (atomically) instead of the terminal")
     if HTML_REPORT:
@@ -354,8 +463,8 @@ def run(args):
         print("error: hidden cases are graded by your instructor: this kit has no reference to check them "
               "against (remove hidden_seed from the settings)", file=sys.stderr)
         return 2
-    if not pathlib.Path(args.submission).is_dir():
-        print(f"error: {args.submission} is not a folder", file=sys.stderr)
+    if not pathlib.Path(args.submission).exists():
+        print(f"error: {args.submission} does not exist: not a folder, a .py file or a notebook", file=sys.stderr)
         return 2
     try:
         report = grade(args.submission, args.parts, settings)
@@ -371,3 +480,17 @@ def run(args):
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass
     return 0 if report.full_marks else 1
+
+
+def main(argv=None):
+    """`micrograd-check PATH [PART ...]`: the installed command; PATH a folder, a .py file or a notebook."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="micrograd-check", description="Grade a micrograd: a folder (engine.py, nn.py, train.py, or a "
+        "micrograd/ package, or one file with its helpers), a .py file or a notebook (.ipynb).")
+    parser.add_argument("path", metavar="PATH", help="the file, notebook or folder to grade")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.submission = args.path
+    return run(args)

@@ -9,10 +9,11 @@ or the hidden seed, and it holds one case at a time: the job comes first on CASE
 case after the previous one was answered, then an empty line. It sends back what the student's code
 produced, one JSON line per event on EVENTS_FD. The parent decides what those numbers are worth.
 
-Events: {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "case": i},
+Events (send_event): {"event": "ready"}, {"event": "import_error", ...}, {"event": "start", "case": i},
 {"event": "result", "case": i, "values": {...}}, {"event": "error", "case": i, ...},
 {"event": "tamper", "what": [...]}, {"event": "done"}.
 """
+import _json
 import builtins
 import importlib.util
 import io
@@ -26,6 +27,9 @@ import types
 # Captured before any student code runs: a student may replace the module attributes, not these.
 _dumps, _write, _isinstance, _type, _float, _len, _list = json.dumps, os.write, isinstance, type, float, len, list
 _getattr, _setattr, _range, _zip = getattr, setattr, range, zip
+_tuple, _frozenset = tuple, frozenset
+_fstat, _exit = os.fstat, os._exit
+_TAMPERED_PIPE = 86  # exit status: the events pipe was replaced
 
 
 _GUARDED = (("builtins", builtins), ("math", math), ("json", json), ("os", os), ("sys", sys))
@@ -33,34 +37,73 @@ _callable, _vars, _sorted, _dict = callable, vars, sorted, dict
 
 
 def snapshot():
-    """A copy of everything a student could monkeypatch that matters to grading."""
-    saved = {name: _dict(_vars(module)) for name, module in _GUARDED}
-    saved["grader"] = {k: v for k, v in globals().items() if _isinstance(v, types.FunctionType)}
-    return saved
+    """A copy of everything a student could monkeypatch that matters to grading, in tuples that code
+    reaching them (gc) cannot change: the guarded modules' names; every name of this module (one
+    added would shadow a builtin here, such as `all` in a check), its functions' code and defaults,
+    and its classes' attributes."""
+    mine = globals()
+    modules = _tuple((name, _vars(module), _tuple(_vars(module).items()), _frozenset(_vars(module)))
+                                      for name, module in _GUARDED)
+    modules += (("grader", mine, _tuple(mine.items()), _frozenset(mine)),)
+    functions = [v for v in mine.values() if _isinstance(v, types.FunctionType)]  # the exercise's runner too
+    classes = _tuple((k, v, _tuple(_vars(v).items())) for k, v in mine.items()
+                     if _isinstance(v, type) and v.__module__ == __name__)
+    functions += [v for _, c, _ in classes for v in _vars(c).values() if _isinstance(v, types.FunctionType)]
+    return modules, _tuple((f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in functions), classes
 
 
-def tampered(saved):
-    """Names replaced since `saved` was taken; the originals are put back, so reporting still works."""
+def tampered(saved, _mine=globals(), _callable=callable, _sorted=sorted, _setattr=setattr, _delattr=delattr,
+             _vars=vars, _list=list):
+    """Names replaced since `saved` was taken; the originals are put back, so reporting still works.
+    Everything it uses is bound here, before student code runs (main checks that this function's code
+    is still its own)."""
+    modules, functions, classes = saved
     changed = []
-    for name, module in _GUARDED + (("grader", None),):
-        current = _vars(module) if module is not None else globals()
-        for key, value in saved[name].items():
-            if (name == "grader" or _callable(value)) and not key.startswith("__") and current.get(key) is not value:
+    for name, current, items, keys in modules:
+        own = current is _mine
+        for key, value in items:
+            if (own or _callable(value)) and not key.startswith("__") and current.get(key) is not value:
                 changed.append(f"{name}.{key}")
                 current[key] = value
-    return _sorted(changed)
+        if own:
+            for key in [k for k in current if k not in keys and not k.startswith("__")]:
+                changed.append(f"{name}.{key}")
+                del current[key]
+    for f, code, defaults, kwdefaults in functions:
+        if f.__code__ is not code or f.__defaults__ is not defaults or f.__kwdefaults__ is not kwdefaults:
+            changed.append(f"grader.{f.__name__}" if f.__name__.isidentifier() else "grader.runner")
+            f.__code__, f.__defaults__, f.__kwdefaults__ = code, defaults, kwdefaults
+    for name, cls, items in classes:
+        now = _vars(cls)
+        for key, value in items:
+            if now.get(key) is not value:
+                changed.append(f"grader.{name}")
+                _setattr(cls, key, value)
+        for key in [k for k in now if k not in {k2 for k2, _ in items}]:
+            changed.append(f"grader.{name}")
+            _delattr(cls, key)
+    return _sorted({c: None for c in changed})
 
 
-class Channel:
-    """The pipe to the parent: one JSON line per event."""
+def _not_serializable(x):
+    raise TypeError(f"{_type(x).__name__} is not an event value")
 
-    def __init__(self, fd):
-        self.fd = fd
 
-    def send(self, **event):
-        data = (_dumps(event, allow_nan=True) + "\n").encode()
-        while data:
-            data = data[_write(self.fd, data):]
+# the C encoder itself, made now: json.dumps goes through json's module attributes (its default
+# encoder, json.encoder's functions), which student code can replace with an encoder of its own
+_ENCODE = _json.make_encoder(None, _not_serializable, _json.encode_basestring_ascii, None, ": ", ", ",
+                             False, False, True)
+
+
+def send_event(fd, pipe, **event):
+    """One event to the parent, as a JSON line on `fd`, which must still be the pipe `pipe` (its
+    device and inode) the parent gave: student code may put a pipe of its own in its place."""
+    info = _fstat(fd)
+    if (info.st_dev, info.st_ino) != pipe:
+        _exit(_TAMPERED_PIPE)
+    data = ("".join(_ENCODE(event, 0)) + "\n").encode()
+    while data:
+        data = data[_write(fd, data):]
 
 
 def number(x):
@@ -89,12 +132,20 @@ def numbers(xs):
 
 
 def where(exc, student_files):
-    """'engine.py, line 42, in tanh' for the innermost frame in a student file, else ''."""
+    """'engine.py, line 42, in tanh' for the innermost frame in a student file, else ''. A student
+    file is one of the work folder's (its path relative to it): the reference's own engine.py, in
+    another folder, is never taken for the student's."""
+    work = os.getcwd().rstrip("/") + "/"
+
+    def rel(filename):
+        filename = filename or ""
+        return filename[len(work):] if filename.startswith(work) and filename[len(work):] in student_files else ""
+
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if os.path.basename(frame.filename) in student_files:
-            return f"{os.path.basename(frame.filename)}, line {frame.lineno}, in {frame.name}"
-    if _isinstance(exc, SyntaxError) and exc.filename:
-        return f"{os.path.basename(exc.filename)}, line {exc.lineno}"
+        if rel(frame.filename):
+            return f"{rel(frame.filename)}, line {frame.lineno}, in {frame.name}"
+    if _isinstance(exc, SyntaxError) and exc.filename and rel(exc.filename):
+        return f"{rel(exc.filename)}, line {exc.lineno}"
     return ""
 
 
@@ -241,12 +292,70 @@ def confine(read, write):
     return abi
 
 
-def load(name, path):
-    """Import the file at `path` as module `name`, registered in sys.modules."""
+def load(name, path, definitions_only=False):
+    """Import the file at `path` as module `name`, registered in sys.modules. `definitions_only`:
+    its top-level loops, bare calls, `with` and `if` blocks left out (see definitions)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    if definitions_only:
+        with open(path, "rb") as f:
+            code = compile(definitions(f.read(), path), path, "exec", dont_inherit=True)
+        exec(code, _vars(module))
+    else:
+        spec.loader.exec_module(module)
+    return module
+
+
+def definitions(source, path):
+    """The module's syntax tree with only imports, classes, functions, assignments, `try` blocks and
+    docstrings kept at its top level (line numbers unchanged): what a file that runs a whole training
+    when imported (no `if __name__ == "__main__":`) can still be graded on."""
+    import ast
+
+    tree = ast.parse(source, path)
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+            ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Try)
+    tree.body = [n for n in tree.body
+                 if _isinstance(n, keep) or (_isinstance(n, ast.Expr) and _isinstance(n.value, ast.Constant))]
+    return tree
+
+
+def package(name, folder):
+    """An empty package `name` whose submodules are found in `folder`: its __init__.py is not run
+    (a package's __init__ often imports every part, the graded one's stand-ins included)."""
+    module = sys.modules.get(name)
+    if module is None:
+        module = types.ModuleType(name)
+        module.__path__ = [folder]
+        sys.modules[name] = module
+    return module
+
+
+def load_part(part, source, ref, definitions_only=False):
+    """The student's module for `part`, from the work folder's `source` (grader/shapes.py chose it):
+    loaded once, registered as `part` and under its package name too (micrograd/engine.py is both
+    `engine` and `micrograd.engine`), so `from engine import Value` and `from micrograd.engine import
+    Value` both work. Where the reference engine stands in (nn and train tests), it does under both
+    names, and a file that defines its own Value next to the graded classes (one file holding
+    everything) gets the reference's Value put in its globals once loaded: the Neuron graded is the
+    student's, the Value it computes with the reference's, as with the kit's separate files."""
+    work = os.getcwd()
+    folder, base = os.path.split(source)
+    if folder:
+        pkg = folder.replace("/", ".")
+        package(pkg, os.path.join(work, folder))
+        sys.path.insert(0, os.path.join(work, folder))  # siblings by plain name too
+    engine = ref.get("student_engine")
+    if engine is not None:
+        mg = package("micrograd", os.path.join(work, "micrograd"))
+        sys.modules["micrograd.engine"] = engine
+        _setattr(mg, "engine", engine)
+    module = load(part, os.path.join(work, source), definitions_only)
+    if folder:
+        sys.modules[f"{folder.replace('/', '.')}.{base[:-3]}"] = module
+    if engine is not None and base != "engine.py" and _isinstance(_vars(module).get("Value"), type):
+        _setattr(module, "Value", engine.Value)
     return module
 
 
@@ -316,12 +425,46 @@ def lowest(fd):
     return new
 
 
+_ADDR_NO_RANDOMIZE = 0x0040000
+
+
+def fixed_addresses():
+    """Address space randomisation off, so that object addresses, and with them the order of a set
+    of Values (hashed by address), repeat run to run: the same submission gets the same report.
+    The setting takes effect at exec, so the child executes itself again once, its descriptors kept
+    (bubblewrap does not turn randomisation off; where personality() is refused, nothing changes)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        current = libc.personality(ctypes.c_ulong(0xFFFFFFFF))
+    except (OSError, AttributeError):
+        return
+    if current < 0 or current & _ADDR_NO_RANDOMIZE:
+        return
+    if libc.personality(ctypes.c_ulong(current | _ADDR_NO_RANDOMIZE)) < 0:
+        return
+    # the pipes at the lowest numbers first: the arguments, and so what is allocated before student
+    # code runs, are then the same whatever numbers the parent's descriptors had
+    fds = [str(lowest(int(fd))) for fd in sys.argv[1:3]]
+    for fd in fds:
+        os.set_inheritable(int(fd), True)
+    os.execv(sys.executable, [sys.executable, "-I", "-S", sys.argv[0], *fds])
+
+
 def main():
-    channel = Channel(lowest(int(sys.argv[1])))
+    fixed_addresses()
+    # the events pipe, as locals of this frame: nothing student code can reach (an object's attributes could be)
+    fd = lowest(int(sys.argv[1]))
+    pipe, emit = (os.fstat(fd).st_dev, os.fstat(fd).st_ino), send_event
     cases = Cases(lowest(int(sys.argv[2])))
     job = json.loads(cases.line())
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])
+    source = job.get("source") or part + ".py"
+    definitions_only = bool(job.get("definitions_only"))
     sys.setrecursionlimit(job.get("recursion_limit", 1000))
     limit(job["limits"], job.get("nproc"))
     capped_streams(job["limits"]["output"])
@@ -331,50 +474,56 @@ def main():
     if job.get("become"):
         become(*job["become"], nproc=job.get("nproc") or 64)
     sys.path.insert(0, os.getcwd())
+    sys.path.extend(job.get("site", []))  # numpy and graphviz, read-only, where the grader has them
     load_runner(job["runner"]["source"])
     runner, runner_args = globals()[job["runner"]["entry"]], job["runner"]["args"]
     del job  # nothing of the job is left for student code to find but what this frame needs
     before = snapshot()
+    # bound here, before student code: a name or attribute it rebinds later changes none of these
+    check, check_code, check_defaults = tampered, tampered.__code__, tampered.__defaults__
 
     try:
-        mods = {part: load(part, os.path.join(os.getcwd(), part + ".py"))}
+        mods = {part: load_part(part, source, ref, definitions_only)}
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: nothing may end the child silently
-        changed = tampered(before)
+        changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
+                   else ["grader.tampered"])
         if changed:
-            channel.send(event="tamper", what=changed[:10])
-        channel.send(event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
-        channel.send(event="done")
+            emit(fd, pipe, event="tamper", what=changed[:10])
+        emit(fd, pipe, event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
+        emit(fd, pipe, event="done")
         return
-    changed = tampered(before)  # before anything is sent: sending needs the real builtins
+    changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
+                   else ["grader.tampered"])  # before anything is sent: sending needs the real builtins
     if changed:
-        channel.send(event="tamper", what=changed[:10])
-        channel.send(event="done")
+        emit(fd, pipe, event="tamper", what=changed[:10])
+        emit(fd, pipe, event="done")
         return
-    channel.send(event="ready")
+    emit(fd, pipe, event="ready")
 
     i = 0
     while True:
         case = cases.next()
         if case is None:
             break
-        channel.send(event="start", case=i)
+        emit(fd, pipe, event="start", case=i)
         try:
             values, error = runner(mods, case, ref, **runner_args), None
         except BaseException as exc:
             values, error = None, exc
         case = None
-        changed = tampered(before)
+        changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
+                   else ["grader.tampered"])
         if changed:
-            channel.send(event="tamper", what=changed[:10])
+            emit(fd, pipe, event="tamper", what=changed[:10])
             break
         if error is not None:
-            channel.send(event="error", case=i, type=_type(error).__name__, message=safe_str(error),
+            emit(fd, pipe, event="error", case=i, type=_type(error).__name__, message=safe_str(error),
                          where=where(error, student_files))
         else:
-            channel.send(event="result", case=i, values=values)
+            emit(fd, pipe, event="result", case=i, values=values)
         values = error = None
         i += 1
-    channel.send(event="done")
+    emit(fd, pipe, event="done")
 
 
 def safe_str(exc):

@@ -45,6 +45,7 @@ def render(report, registry=None):
     counts = {s: sum(1 for t in report.tests if t.status == s) for s in ("passed", "failed", "error", "not_attempted")}
     return env.get_template("report.html").render(
         report=report, sections=sections, counts=counts, drawing=drawing,
+        everything=reports.everything_graded(report),
         todo=[t.id for t in report.tests if t.status == "not_attempted"],
         install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor,
         num=reports._num, status_word=reports.STATUS_WORD,

@@ -398,11 +398,15 @@ def _defines(node):
 # running a test id
 
 def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, recursion_limit=1000,
-              confine=True, sandbox=None):
+              confine=True, sandbox=None, source=None, definitions_only=False):
     """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
     contained child against the student's `files` (name -> bytes, from grader/intake.py; a folder is
     read with the same intake); never raises for anything the student's code does. `sandbox`
-    (default: what this platform offers) picks the layers; `confine=False` leaves out Landlock."""
+    (default: what this platform offers) picks the layers; `confine=False` leaves out Landlock.
+    `source`: the relative path of the file this test id loads (grader/shapes.py); given, every file
+    of `files` is copied (helpers, a package's folders), else the kit's three files only, the part's
+    own loaded. `definitions_only`: the child leaves the loaded file's top-level loops and calls out
+    (child.definitions)."""
     exercise = _exercise(exercise)
     test_id = exercise.id
     limits = limits or Limits()
@@ -414,7 +418,7 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
     sandbox = sandbox if sandbox is not None else plan("available", python=python)
     started = time.monotonic()
     outcome = RunOutcome(test_id)
-    names = [n for n in STUDENT_FILES if n in files]
+    names = sorted(n for n in files if _safe_relative(n)) if source else [n for n in STUDENT_FILES if n in files]
     with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
         try:
             argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
@@ -428,7 +432,10 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
             "test_id": test_id, "events_fd": events_w,
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
-            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args}, "student_files": names, "recursion_limit": recursion_limit,
+            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
+            "student_files": names, "recursion_limit": recursion_limit,
+            "source": source or f"{test_id.split('.')[0]}.py", "site": layout.get("site", []),
+            "definitions_only": bool(definitions_only),
             "limits": dataclasses.asdict(limits), "landlock": bool(confine and sandbox.mode != "none"),
             "read": layout["read"], "write": layout["write"], "ref_dir": layout["ref_dir"],
             "become": list(run_as) if run_as and not sandbox.bwrap else None,
@@ -448,7 +455,7 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
             proc = subprocess.Popen(
                 argv, cwd=layout["cwd"], stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(events_w, cases_r, *keep_fds), start_new_session=True,
-                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}, **user)
+                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}, **user)
         except OSError as exc:
             for fd in (events_r, events_w, cases_r, cases_w, out_r, out_w, *keep_fds):
                 os.close(fd)
@@ -487,16 +494,21 @@ def _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits):
         work.mkdir()
         os.chmod(scratch, 0o755)
         for name in names:
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
             (work / name).write_bytes(files[name])
         (scratch / "child.py").write_bytes(child_source)
         for rel, data in pieces.items():
             (scratch / "ref" / rel).parent.mkdir(parents=True, exist_ok=True)
             (scratch / "ref" / rel).write_bytes(data)
         if run_as is not None:
-            for path in [work] + [work / n for n in names]:
+            for path in [work] + [work / n for n in names] + sorted({(work / n).parent for n in names}):
                 os.chown(path, *run_as)
-        layout = {"cwd": str(work), "read": system_paths(python) + [str(scratch)], "write": [str(work)],
-                  "ref_dir": str(scratch / "ref")}
+        site = scratch / "site"
+        site.mkdir()
+        for name, real in allowed_packages().items():
+            (site / name).symlink_to(real, target_is_directory=True)
+        layout = {"cwd": str(work), "read": system_paths(python) + [str(scratch)] + list(allowed_packages().values()),
+                  "write": [str(work)], "ref_dir": str(scratch / "ref"), "site": [str(site)]}
         return [python, "-I", "-S", str(scratch / "child.py")], layout, ()
     fds = []
 
@@ -512,9 +524,13 @@ def _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits):
         if sandbox.seccomp:
             argv += ["--seccomp", data_fd(seccomp_program())]
         argv += ["--size", str(limits.disk), "--tmpfs", "/work"]
+        for folder in sorted({os.path.dirname(n) for n in names} - {""}):
+            argv += ["--dir", f"/work/{folder}"]
         for name in names:
             argv += ["--file", data_fd(files[name]), f"/work/{name}"]
         argv += ["--ro-bind-data", data_fd(child_source), "/grader/child.py"]
+        for name, real in allowed_packages().items():
+            argv += ["--ro-bind", real, f"{SITE}/{name}"]
         for rel, data in pieces.items():
             argv += ["--ro-bind-data", data_fd(data), f"/grader/ref/{rel}"]
         argv += ["--remount-ro", "/", "--chdir", "/work", "--", python, "-I", "-S", "/grader/child.py"]
@@ -522,8 +538,44 @@ def _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits):
         for fd in fds:
             os.close(fd)
         raise
-    layout = {"cwd": "/", "read": system_paths(python) + ["/grader"], "write": ["/work"], "ref_dir": "/grader/ref"}
+    layout = {"cwd": "/", "read": system_paths(python) + ["/grader"], "write": ["/work"], "ref_dir": "/grader/ref",
+              "site": [SITE]}
     return argv, layout, tuple(fds)
+
+
+# Third-party packages student code may import (numpy; graphviz for the lecture's draw_dot, which
+# is defined but never run here), read-only, where the grader's environment has them: only these
+# packages' folders are bound into the sandbox, at SITE, never the rest of the site-packages.
+ALLOWED_PACKAGES = ("numpy", "graphviz")
+SITE = "/grader/site"
+
+
+@functools.lru_cache(maxsize=None)
+def allowed_packages():
+    """{folder name: real path} of the allowed packages found by the grader's interpreter (numpy's
+    wheels carry their libraries in numpy.libs beside it), without importing them."""
+    import importlib.util
+
+    found = {}
+    for name in ALLOWED_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = os.path.realpath(list(spec.submodule_search_locations)[0])
+        found[name] = folder
+        libs = folder + ".libs"
+        if os.path.isdir(libs):
+            found[name + ".libs"] = libs
+    return found
+
+
+def _safe_relative(name):
+    """A relative path that stays inside the work folder (shapes.py builds them; checked again)."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and all(p and p not in (".", "..") for p in parts)
 
 
 def _bwrap_system_args(python):
@@ -535,7 +587,7 @@ def _bwrap_system_args(python):
     args = ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL", "--die-with-parent",
             "--new-session", "--hostname", "grader",
             "--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "LANG", "C.UTF-8",
-            "--setenv", "PYTHONHASHSEED", "0", "--ro-bind", "/usr", "/usr"]
+            "--setenv", "PYTHONHASHSEED", "0", "--setenv", "OPENBLAS_NUM_THREADS", "1", "--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/lib", "/lib64", "/sbin"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -688,11 +740,15 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits, values=No
     killed = timed_out or (returncode is not None and returncode < 0)
     if lines and lines[-1] and lines[-1] is not FLOOD and killed:
         lines = lines[:-1]  # an event cut short by the kill: the kill is what is reported
-    for raw in lines:
+    for n, raw in enumerate(lines):
         if raw is FLOOD:
             return _protocol(outcome, "far more was sent on it than grading ever sends")
         if not raw:
-            continue  # what follows the last newline of a complete stream
+            if n == len(lines) - 1 or lines[n + 1] is FLOOD:
+                continue  # what follows the last newline of a complete stream
+            # the child never sends an empty line; one from student code would count as an answer
+            # in the case handshake and bring the next cases (hidden ones too) before their turn
+            return _protocol(outcome, "an empty line came where the grader sends an event")
         try:
             event = protocol.parse(raw, values)
         except protocol.Invalid as exc:

@@ -1,0 +1,2 @@
+from micrograd.engine import Value
+from micrograd.nn import MLP
