@@ -91,3 +91,24 @@ def train(model, optimizer, train_split, num_steps):
         losses.append(loss.data)
     return losses
     # END SOLUTION
+
+
+def squared_error(ypred, ys):
+    loss = Value(0.0)
+    for yout, ygt in zip(ypred, ys):
+        loss = loss + (yout - ygt) ** 2
+    return loss
+
+
+class SGD:
+    def __init__(self, parameters, lr=0.01):
+        self.parameters = list(parameters)
+        self.lr = lr
+
+    def step(self):
+        for p in self.parameters:
+            p.data += -self.lr * p.grad
+
+    def zero_grad(self):
+        for p in self.parameters:
+            p.grad = 0.0

@@ -198,3 +198,8 @@ class Value:
 
     def __repr__(self):
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+def numerical_grad(f, x, h=1e-6):
+    # the slope of f around x, from both sides
+    return (f(x + h) - f(x - h)) / (2 * h)
