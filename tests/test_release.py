@@ -138,7 +138,14 @@ def run_make_check(kit, submission, tmp_path, *args):
     shutil.copytree(kit, copy)
     for path in submission.iterdir():
         shutil.copyfile(path, copy / "exercises" / path.name)
-    (copy / ".venv").symlink_to((ROOT / ".venv").resolve())  # the environment `make setup` would make
+    # the environment `make setup` would make: the kit's own, entry by entry, with the release's own
+    # stamp (the kit's set-up stamps its groups under other names)
+    venv = copy / ".venv"
+    venv.mkdir()
+    for entry in (ROOT / ".venv").resolve().iterdir():
+        if not entry.name.startswith(".installed"):
+            (venv / entry.name).symlink_to(entry)
+    (venv / ".installed").touch()
     env = dict(os.environ, NO_COLOR="1")
     return subprocess.run(["make", "-C", str(copy), "check", *args], capture_output=True, text=True, env=env,
                           timeout=300)
