@@ -130,7 +130,8 @@ class Value:
 
 class Module:
     def zero_grad(self):
-        for param in self.parameters():
+        ps = self.parameters()
+        for param in ps:
             param.grad = 0
 
     def parameters(self):

@@ -43,7 +43,7 @@ class Value:
 
         def _backward():
             self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
+            other.grad += out.grad * self.data
         out._backward = _backward
 
         return out
