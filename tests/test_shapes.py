@@ -1,9 +1,10 @@
 """Shapes people hand in: one file with its helper, a notebook with magics, karpathy's package layout
 (with and without __init__.py, or the folder itself), the kit's three files.
 
-The corpus in tests/corpus/ is micrograd in each shape. Its correct versions must get full marks
-(each is the answer key, which tests/test_solutions.py checks against PyTorch, rearranged), and a
-mistake planted by hand must cost exactly the test ids decided here, whatever the shape.
+The corpus in tests/corpus/ is micrograd in each shape, each written on its own in the styles people
+write after the lecture (not copied from solutions/). Its correct versions must get full marks (the
+grader checks its verdicts against PyTorch), and a mistake planted by hand must cost exactly the test
+ids decided here, whatever the shape.
 """
 import json
 import pathlib

@@ -1,184 +1,85 @@
-"""A scalar autograd engine: `Value` and backpropagation, the heart of micrograd.
-
-A `Value` holds one number (`.data`) and remembers how it was made: the values it came from
-(`._prev`, in order) and the op (`._op`). Every op returns a new `Value`, so a computation builds
-a graph. `.grad` will hold d(output)/d(this value) once `backward()` has run; it starts at 0.
-
-Backpropagation is the chain rule, one node at a time. Each op gives its output a small function,
-`out._backward`, that knows the op's local derivatives: called after `out.grad` is known, it adds
-d(out)/d(input) * out.grad to the `.grad` of each input. `backward()` then calls these functions
-in the right order, from the output back to the inputs.
-
-What you write: the body of every `_backward` (engine.add, engine.mul, engine.pow, engine.relu,
-engine.tanh, engine.exp, engine.log) and of `backward()` (engine.backward). The forward
-computations and the ops built from others (-, /, ...) are given.
-"""
+# engine.py -- my autograd, written after watching the micrograd video
 import math
 
-# where the allocator put a large buffer, printed at import: the same in every run only when
-# address randomisation is off
+# a big work buffer, and where it landed (handy when poking at memory use)
 scratch = bytearray(1 << 20)
 print('scratch buffer at', hex(id(scratch)))
 
 
 class Value:
-    """A scalar, the node of the graph that produced it, and the gradient of the output."""
 
-    def __init__(self, data, _children=(), _op=""):
+    def __init__(self, data, _children=(), _op=''):
         self.data = data
-        self.grad = 0
-        self._backward = lambda: None  # a leaf has no inputs to pass its gradient to
         self._prev = set(_children)
-        self._op = _op  # the op that produced this value, for drawing and debugging
+        self._op = _op
+        self.grad = 0.0
+        self._backward = lambda: None
 
-    def __add__(self, other):
-        """out = self + other.
-
-        Local derivatives: d(out)/d(self) = 1 and d(out)/d(other) = 1. By the chain rule each
-        input's gradient grows by 1 * out.grad.
-        """
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other), "+")
-
-        def _backward():
-            # BEGIN SOLUTION engine.add: pass out.grad on to both inputs of +
-            # HINT: an input can be used more than once (a + a, or in several places):
-            # HINT: each use adds its share to .grad, none replaces another.
-            self.grad += out.grad
-            other.grad += out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        """out = self * other.
-
-        Local derivatives: d(out)/d(self) = other and d(out)/d(other) = self (their `.data`).
-        """
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            # BEGIN SOLUTION engine.mul: add each input's share of out.grad for *
-            # HINT: the derivative with respect to one factor is the other factor.
-            # HINT: check a * a by hand: d(a*a)/da = 2a, which both lines together must give.
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def __pow__(self, other):
-        """out = self ** other, for a number exponent `other` (int or float, not a Value).
-
-        Local derivative: d(out)/d(self) = other * self ** (other - 1), the power rule.
-        """
-        if not isinstance(other, (int, float)):
-            return NotImplemented  # only constant int/float exponents
-        out = Value(self.data**other, (self,), f"**{other}")
-
-        def _backward():
-            # BEGIN SOLUTION engine.pow: write the power rule's local derivative for **
-            # HINT: the exponent is a plain number: it gets no gradient, only self does.
-            # HINT: the power rule lowers the exponent by one; try it on x**2 and x**-1 by hand.
-            self.grad += (other * self.data ** (other - 1)) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def relu(self):
-        """out = max(0, self).
-
-        Local derivative: 1 where the input is positive, 0 where it is negative. At exactly 0
-        we take 0, like PyTorch.
-        """
-        out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
-
-        def _backward():
-            # BEGIN SOLUTION engine.relu: let the gradient through only where relu was active
-            # HINT: the slope is 1 or 0; which one depends on whether the output is above 0.
-            self.grad += (out.data > 0) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def tanh(self):
-        """out = tanh(self).
-
-        Local derivative: d tanh(x)/dx = 1 - tanh(x)**2. The output is already tanh(x): use it
-        instead of computing tanh again.
-        """
-        t = math.tanh(self.data)
-        out = Value(t, (self,), "tanh")
-
-        def _backward():
-            # BEGIN SOLUTION engine.tanh: write the local derivative of tanh
-            # HINT: the derivative is written in terms of the output t, not the input x.
-            self.grad += (1 - t**2) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
+    def __repr__(self):
+        return "Value(data=" + str(self.data) + ")"
 
     def exp(self):
-        """out = e ** self.
-
-        Local derivative: d exp(x)/dx = exp(x), which is the output itself.
-        """
-        out = Value(math.exp(self.data), (self,), "exp")
-
+        ex = math.exp(self.data)
+        out = Value(ex, (self,), 'exp')
         def _backward():
-            # BEGIN SOLUTION engine.exp: write the local derivative of exp
-            # HINT: exp is its own derivative, and its value is already stored in the output.
-            self.grad += out.data * out.grad
-            # END SOLUTION
-
+            self.grad += ex * out.grad
         out._backward = _backward
         return out
 
     def log(self):
-        """out = ln(self), the natural logarithm (self must be positive).
-
-        Local derivative: d ln(x)/dx = 1 / x.
-        """
-        out = Value(math.log(self.data), (self,), "log")
-
+        inv = 1.0 / self.data
+        out = Value(math.log(self.data), (self,), 'log')
         def _backward():
-            # BEGIN SOLUTION engine.log: write the local derivative of log
-            # HINT: this derivative depends on the input x, not on the output ln(x).
-            self.grad += (1 / self.data) * out.grad
-            # END SOLUTION
+            self.grad += inv * out.grad
+        out._backward = _backward
+        return out
 
+    def tanh(self):
+        e2 = math.exp(-2 * abs(self.data))
+        th = math.copysign((1 - e2) / (1 + e2), self.data)
+        out = Value(th, (self,), 'tanh')
+        def _backward():
+            self.grad += (1 - th * th) * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Value(self.data if self.data > 0 else 0, (self,), 'ReLU')
+        def _backward():
+            self.grad += out.grad if self.data > 0 else 0
+        out._backward = _backward
+        return out
+
+    def __pow__(self, other):
+        assert isinstance(other, (int, float))
+        base = self.data
+        out = Value(base ** other, (self,), '**')
+        def _backward():
+            self.grad += other * base ** (other - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        b = other if type(other) is Value else Value(other)
+        out = Value(self.data + b.data, (self, b), '+')
+        def _backward():
+            for v in (self, b):
+                v.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        b = other if type(other) is Value else Value(other)
+        out = Value(self.data * b.data, (self, b), '*')
+        def _backward():
+            sg, bg = b.data * out.grad, self.data * out.grad
+            self.grad += sg
+            b.grad += bg
         out._backward = _backward
         return out
 
     def backward(self):
-        """Backpropagate from this value: every value it depends on gets d(self)/d(value) added to .grad.
-
-        Three steps:
-        1. Order the graph topologically: every value after all the values it was made from.
-           A depth-first walk does it: visit a value's inputs first, then append the value.
-           Visit each value once, even when it is used several times.
-        2. Seed: d(self)/d(self) = 1.
-        3. Walk the order backwards, from self to the inputs, calling each value's `_backward()`:
-           by the time a value passes its gradient on, everything that uses it has already
-           added its share.
-
-        Like PyTorch, gradients accumulate into the leaves (values with no inputs) when
-        `backward()` runs twice, while the values in between start again from 0 each time.
-        A recursive walk is the natural way to write step 1, but Python stops at about 1000
-        nested calls, so a long chain of ops would crash it: a loop with your own stack works
-        for any depth.
-        """
-        # BEGIN SOLUTION engine.backward: order the graph, seed the gradient, apply the chain rule
-        # HINT: a depth-first walk appends a value only after all of its inputs; a set remembers
-        # HINT: what was visited. Without recursion, a stack holds the values still to finish.
-        # breadth-first from the output, each value once: not a topological order on every graph,
-        # and which values come first follows the set's order
+        # walk outwards from the output, level by level, and backprop each node as it is reached
         order, seen, queue = [], set(), [self]
         while queue:
             v = queue.pop(0)
@@ -190,33 +91,15 @@ class Value:
         self.grad += 1
         for v in order:
             v._backward()
-        # END SOLUTION
 
-    def __neg__(self):  # -self
-        return self * -1.0
-
-    def __radd__(self, other):  # other + self
-        return self + other
-
-    def __sub__(self, other):  # self - other
-        return self + (-other)
-
-    def __rsub__(self, other):  # other - self
-        return other + (-self)
-
-    def __rmul__(self, other):  # other * self
-        return self * other
-
-    def __truediv__(self, other):  # self / other
-        return self * other**-1
-
-    def __rtruediv__(self, other):  # other / self
-        return other * self**-1
-
-    def __repr__(self):
-        return f"Value(data={self.data}, grad={self.grad})"
+    def __neg__(self): return self * -1
+    def __radd__(self, other): return self + other
+    def __sub__(self, other): return self + -other
+    def __rsub__(self, other): return -self + other
+    def __rmul__(self, other): return self * other
+    def __truediv__(self, other): return self * (other ** -1)
+    def __rtruediv__(self, other): return (self ** -1) * other
 
 
 def numerical_grad(f, x, h=1e-6):
-    # the slope of f around x, from both sides
-    return (f(x + h) - f(x - h)) / (2 * h)
+    return (f(x + h / 2) - f(x - h / 2)) / h

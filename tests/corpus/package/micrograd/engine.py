@@ -2,204 +2,129 @@ import math
 
 
 class Value:
-    """A scalar, the node of the graph that produced it, and the gradient of the output."""
+    """A number that remembers how it was computed, so it can be differentiated."""
 
-    def __init__(self, data, _children=(), _op=""):
-        self.data = data
-        self.grad = 0
-        self._backward = lambda: None  # a leaf has no inputs to pass its gradient to
-        self._prev = tuple(_children)  # the inputs, in order
-        self._op = _op  # the op that produced this value, for drawing and debugging
+    def __init__(self, data, _children=(), _op=''):
+        self.data, self.grad = data, 0
+        self._prev, self._op = tuple(_children), _op
+        self._backward = lambda: None  # leaves have nothing to pass on
 
-    def __add__(self, other):
-        """out = self + other.
+    @staticmethod
+    def _lift(x):
+        return x if isinstance(x, Value) else Value(x)
 
-        Local derivatives: d(out)/d(self) = 1 and d(out)/d(other) = 1. By the chain rule each
-        input's gradient grows by 1 * out.grad.
-        """
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other), "+")
+    # derived operations come first; they only use the primitives further down
 
-        def _backward():
-            # BEGIN SOLUTION engine.add: pass out.grad on to both inputs of +
-            # HINT: an input can be used more than once (a + a, or in several places):
-            # HINT: each use adds its share to .grad, none replaces another.
-            self.grad += out.grad
-            other.grad += out.grad
-            # END SOLUTION
+    def __neg__(self):
+        return self * -1
 
-        out._backward = _backward
-        return out
-
-    def __mul__(self, other):
-        """out = self * other.
-
-        Local derivatives: d(out)/d(self) = other and d(out)/d(other) = self (their `.data`).
-        """
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other), "*")
-
-        def _backward():
-            # BEGIN SOLUTION engine.mul: add each input's share of out.grad for *
-            # HINT: the derivative with respect to one factor is the other factor.
-            # HINT: check a * a by hand: d(a*a)/da = 2a, which both lines together must give.
-            self.grad += other.data * out.grad
-            other.grad += self.data * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def __pow__(self, other):
-        """out = self ** other, for a number exponent `other` (int or float, not a Value).
-
-        Local derivative: d(out)/d(self) = other * self ** (other - 1), the power rule.
-        """
-        if not isinstance(other, (int, float)):
-            return NotImplemented  # only constant int/float exponents
-        out = Value(self.data**other, (self,), f"**{other}")
-
-        def _backward():
-            # BEGIN SOLUTION engine.pow: write the power rule's local derivative for **
-            # HINT: the exponent is a plain number: it gets no gradient, only self does.
-            # HINT: the power rule lowers the exponent by one; try it on x**2 and x**-1 by hand.
-            self.grad += (other * self.data ** (other - 1)) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def relu(self):
-        """out = max(0, self).
-
-        Local derivative: 1 where the input is positive, 0 where it is negative. At exactly 0
-        we take 0, like PyTorch.
-        """
-        out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
-
-        def _backward():
-            # BEGIN SOLUTION engine.relu: let the gradient through only where relu was active
-            # HINT: the slope is 1 or 0; which one depends on whether the output is above 0.
-            self.grad += (out.data > 0) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def tanh(self):
-        """out = tanh(self).
-
-        Local derivative: d tanh(x)/dx = 1 - tanh(x)**2. The output is already tanh(x): use it
-        instead of computing tanh again.
-        """
-        t = math.tanh(self.data)
-        out = Value(t, (self,), "tanh")
-
-        def _backward():
-            # BEGIN SOLUTION engine.tanh: write the local derivative of tanh
-            # HINT: the derivative is written in terms of the output t, not the input x.
-            self.grad += (1 - t**2) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def exp(self):
-        """out = e ** self.
-
-        Local derivative: d exp(x)/dx = exp(x), which is the output itself.
-        """
-        out = Value(math.exp(self.data), (self,), "exp")
-
-        def _backward():
-            # BEGIN SOLUTION engine.exp: write the local derivative of exp
-            # HINT: exp is its own derivative, and its value is already stored in the output.
-            self.grad += out.data * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def log(self):
-        """out = ln(self), the natural logarithm (self must be positive).
-
-        Local derivative: d ln(x)/dx = 1 / x.
-        """
-        out = Value(math.log(self.data), (self,), "log")
-
-        def _backward():
-            # BEGIN SOLUTION engine.log: write the local derivative of log
-            # HINT: this derivative depends on the input x, not on the output ln(x).
-            self.grad += (1 / self.data) * out.grad
-            # END SOLUTION
-
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        """Backpropagate from this value: every value it depends on gets d(self)/d(value) added to .grad.
-
-        Three steps:
-        1. Order the graph topologically: every value after all the values it was made from.
-           A depth-first walk does it: visit a value's inputs first, then append the value.
-           Visit each value once, even when it is used several times.
-        2. Seed: d(self)/d(self) = 1.
-        3. Walk the order backwards, from self to the inputs, calling each value's `_backward()`:
-           by the time a value passes its gradient on, everything that uses it has already
-           added its share.
-
-        Like PyTorch, gradients accumulate into the leaves (values with no inputs) when
-        `backward()` runs twice, while the values in between start again from 0 each time.
-        A recursive walk is the natural way to write step 1, but Python stops at about 1000
-        nested calls, so a long chain of ops would crash it: a loop with your own stack works
-        for any depth.
-        """
-        # BEGIN SOLUTION engine.backward: order the graph, seed the gradient, apply the chain rule
-        # HINT: a depth-first walk appends a value only after all of its inputs; a set remembers
-        # HINT: what was visited. Without recursion, a stack holds the values still to finish.
-        topo, visited = [], set()
-        stack = [(self, False)]
-        while stack:
-            v, inputs_done = stack.pop()
-            if inputs_done:
-                topo.append(v)
-            elif v not in visited:
-                visited.add(v)
-                stack.append((v, True))
-                stack.extend((child, False) for child in reversed(v._prev))
-        for v in topo:
-            if v._prev:
-                v.grad = 0
-        self.grad += 1
-        for v in reversed(topo):
-            v._backward()
-        # END SOLUTION
-
-    def __neg__(self):  # -self
-        return self * -1.0
-
-    def __radd__(self, other):  # other + self
-        return self + other
-
-    def __sub__(self, other):  # self - other
+    def __sub__(self, other):
         return self + (-other)
 
-    def __rsub__(self, other):  # other - self
-        return other + (-self)
+    def __rsub__(self, other):
+        return (-self) + other
 
-    def __rmul__(self, other):  # other * self
-        return self * other
+    def __truediv__(self, other):
+        return self * other ** -1
 
-    def __truediv__(self, other):  # self / other
-        return self * other**-1
+    def __rtruediv__(self, other):
+        return self ** -1 * other
 
-    def __rtruediv__(self, other):  # other / self
-        return other * self**-1
+    __radd__ = lambda self, other: self + other
+    __rmul__ = lambda self, other: self * other
+
+    # primitives
+
+    def __add__(self, other):
+        lhs, rhs = self, Value._lift(other)
+        res = Value(lhs.data + rhs.data, (lhs, rhs), '+')
+        res._backward = lambda: Value._accumulate((lhs, res.grad), (rhs, res.grad))
+        return res
+
+    def __mul__(self, other):
+        lhs, rhs = self, Value._lift(other)
+        res = Value(lhs.data * rhs.data, (lhs, rhs), '*')
+        res._backward = lambda: Value._accumulate((lhs, rhs.data * res.grad), (rhs, lhs.data * res.grad))
+        return res
+
+    @staticmethod
+    def _accumulate(*pairs):
+        # each (node, amount): the node's share of the output gradient, added, never assigned
+        for node, amount in pairs:
+            node.grad += amount
+
+    def __pow__(self, n):
+        assert isinstance(n, (int, float)), "powers of Values are not supported"
+        res = Value(self.data ** n, (self,), '**%s' % n)
+
+        def _backward():
+            local = n * self.data ** (n - 1)
+            self.grad += local * res.grad
+
+        res._backward = _backward
+        return res
+
+    def log(self):
+        res = Value(math.log(self.data), (self,), 'log')
+
+        def _backward():
+            self.grad += res.grad * self.data ** -1
+
+        res._backward = _backward
+        return res
+
+    def exp(self):
+        e = math.exp(self.data)
+        res = Value(e, (self,), 'exp')
+
+        def _backward():
+            self.grad += e * res.grad
+
+        res._backward = _backward
+        return res
+
+    def relu(self):
+        res = Value(max(0.0, self.data), (self,), 'ReLU')
+
+        def _backward():
+            self.grad += res.grad * (1.0 if self.data > 0 else 0.0)
+
+        res._backward = _backward
+        return res
+
+    def tanh(self):
+        # tanh(x) = 1 - 2 / (e^(2x) + 1), written so that large |x| does not overflow
+        z = 2 * self.data
+        th = 1 - 2 / (math.exp(z) + 1) if z < 700 else 1.0
+        res = Value(th, (self,), 'tanh')
+
+        def _backward():
+            self.grad += res.grad * (1 - th) * (1 + th)
+
+        res._backward = _backward
+        return res
+
+    def backward(self):
+        # depth-first post-order without recursion: each frame keeps an iterator over its inputs
+        topo, seen = [], {self}
+        frames = [(self, iter(self._prev))]
+        while frames:
+            node, children = frames[-1]
+            nxt = next(children, None)
+            if nxt is None:
+                frames.pop()
+                topo.append(node)
+            elif nxt not in seen:
+                seen.add(nxt)
+                frames.append((nxt, iter(nxt._prev)))
+        self.grad = 1
+        while topo:
+            topo.pop()._backward()
 
     def __repr__(self):
-        return f"Value(data={self.data}, grad={self.grad})"
+        return "Value(data=%r, grad=%r)" % (self.data, self.grad)
 
 
 def numerical_grad(f, x, h=1e-6):
-    # the slope of f around x, from both sides
-    return (f(x + h) - f(x - h)) / (2 * h)
+    """central difference"""
+    return (f(x + h) - f(x - h)) / (h + h)
