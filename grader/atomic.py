@@ -1,4 +1,5 @@
 """Writing a file atomically: readers see the old content or the new, never a half-written file."""
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ def write_atomic(path, data, mode=0o644):
             os.fsync(f.fileno())
         os.chmod(tmp, mode)  # mkstemp makes 0600; these are ordinary files
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException:  # Ctrl-C included, which can land after the rename: then tmp is gone
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise

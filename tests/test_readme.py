@@ -29,6 +29,8 @@ NOT_RUN = {
     r"^make test\b": "the test-suite itself, this test included: .ci/run runs it from a fresh clone",
     r"^make demo\b": "serves until stopped; tests/test_demo.py starts the same app and drives it",
     r"--scheduler|\bdask\b|\bsrun\b|\bsbatch\b|\bsalloc\b": "needs a Dask or Slurm cluster",
+    r"train\.py --lecture": "trains on the student's finished nn.py and train.py; tests/test_lecture.py runs it "
+                             "on the answer key",
 }
 
 # a student fetches the released notebook through the course's exchange, fills it in (the
