@@ -16,6 +16,7 @@ import zlib
 
 from micrograd_ref.data import RNG
 from micrograd_ref.engine import Value as RefValue
+from micrograd_ref.engine import topological_order
 from micrograd_ref.losses import cross_entropy
 from micrograd_ref.nn import MLP
 
@@ -38,23 +39,6 @@ def fmt(v):
             return text
     mantissa, exponent = f"{v:.2e}".split("e")
     return f"{mantissa}e{int(exponent)}"
-
-
-def topological_order(root):
-    """Every node `root` depends on, children before parents, by identity (a student's Value may define ==)."""
-    topo, seen = [], {id(root)}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if id(child) not in seen:
-                seen.add(id(child))
-                stack.append((child, iter(child._prev)))
-                break
-        else:
-            stack.pop()
-            topo.append(node)
-    return topo
 
 
 @dataclasses.dataclass
