@@ -11,9 +11,10 @@ import pathlib
 import sys
 
 from grader import escape
+from grader.paths import TEMPLATES
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
-TEMPLATE = pathlib.Path(__file__).resolve().parent / "templates" / "analytics.html.j2"
+TEMPLATE = TEMPLATES / "analytics.html.j2"
 
 
 @dataclasses.dataclass

@@ -29,7 +29,8 @@ import time
 
 from grader import config, escape, intake
 from grader.reports import write_atomic
-from grader.sandbox import KIT_ROOT, STUDENT_FILES, ConfinementMissing, resolve_user
+from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
+from grader.sandbox import ConfinementMissing, resolve_user
 from grader.sandbox import plan as sandbox_plan
 from grader.spec import TEST_IDS
 
@@ -235,12 +236,8 @@ def csv_text(results, test_ids=TEST_IDS):
             writer.writerow([name, *[""] * len(test_ids), "error"])
             continue
         scores = {t["id"]: t["score"] for t in r["report"]["tests"]}
-        writer.writerow([name, *[_num(scores.get(t)) for t in test_ids], _num(r["report"]["score"])])
+        writer.writerow([name, *[score_text(scores.get(t), 4) for t in test_ids], score_text(r["report"]["score"], 4)])
     return buf.getvalue()
-
-
-def _num(x):
-    return "" if x is None else f"{round(x, 4):g}"
 
 
 def write_outputs(out_csv, results):

@@ -6,6 +6,7 @@ reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain f
 import builtins
 import concurrent.futures
 import dataclasses
+import importlib.util
 import pathlib
 import sys
 import time
@@ -15,14 +16,14 @@ from grader import compare, config, diagnose, escape, expect, intake, shapes
 from grader.case_record import CaseRecord, from_cases
 from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
-from grader.sandbox import KIT_ROOT, ConfinementMissing, plan, resolve_user, run_cases
-from grader.store import public_torch
+from grader.paths import KIT_ROOT, REFERENCE_VALUES, public_torch
+from grader.sandbox import ConfinementMissing, plan, resolve_user, run_cases
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
 # The student kit ships neither the HTML report (it draws with the reference engine) nor a
 # reference to compute hidden cases' values with: there, `check` does not offer them.
-HTML_REPORT = (pathlib.Path(__file__).resolve().parent / "html_report.py").is_file()
-HIDDEN_CASES = not expect.STORE.exists()
+HTML_REPORT = importlib.util.find_spec("grader.html_report") is not None
+HIDDEN_CASES = not REFERENCE_VALUES.exists()
 
 
 # ---------------------------------------------------------------------------------------------

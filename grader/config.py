@@ -35,7 +35,8 @@ import pathlib
 import tomllib
 
 from grader import compare
-from grader.sandbox import KIT_ROOT, MODES, Limits
+from grader.paths import KIT_ROOT
+from grader.sandbox import MODES, Limits
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"

@@ -6,19 +6,10 @@ grader/torch_expect.py.
 """
 import functools
 import json
-import pathlib
 
 from grader.cases import fingerprint
 from grader.exercises import kit
-
-
-STORE = pathlib.Path(__file__).resolve().parent / "data" / "reference_values.json"
-
-
-@functools.cache
-def _stored():
-    """Values stored by a build that ships no reference engine (the student release), else {}."""
-    return json.loads(STORE.read_text()) if STORE.exists() else {}
+from grader.paths import reference_values
 
 
 def store_key(test_id, case):
@@ -29,7 +20,7 @@ def store_key(test_id, case):
 def expected(test_id, case, exercise=None):
     """The reference's values for one case: stored ones when this build has them, else computed live
     (once per process: a class graded in one process shares its cases)."""
-    stored = _stored().get(store_key(test_id, case))
+    stored = reference_values().get(store_key(test_id, case))
     if stored is not None:
         return stored
     return _live(exercise or kit()[test_id], json.dumps(case, sort_keys=True))

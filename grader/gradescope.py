@@ -16,7 +16,7 @@ import zipfile
 
 from grader import config
 from grader.atomic import write_atomic
-from grader.sandbox import KIT_ROOT
+from grader.paths import KIT_ROOT
 
 DEFAULT_OUT = KIT_ROOT / "build" / "gradescope" / "autograder.zip"
 PACKAGES = ("grader", "micrograd_ref")

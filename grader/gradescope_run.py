@@ -14,10 +14,7 @@ import sys
 import time
 
 from grader import check, config, intake, reports
-from grader.sandbox import KIT_ROOT, STUDENT_FILES
-
-TORCH_STORE = KIT_ROOT / "grader" / "data" / "gradescope_torch.json"
-SETTINGS = KIT_ROOT / "grader.toml"
+from grader.paths import SETTINGS, STUDENT_FILES, gradescope_torch
 
 
 def find_submission(folder):
@@ -58,7 +55,7 @@ def main(root=None):
     started = time.monotonic()
     try:
         settings = config.load(SETTINGS)
-        store = json.loads(TORCH_STORE.read_text())
+        store = gradescope_torch()
         # read once, without following links (grader/intake.py): the upload is never run in place
         source = find_submission(root / "submission")
         files = intake.read_submission(source, max_bytes=settings.limits.file)

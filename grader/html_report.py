@@ -6,7 +6,6 @@ Pictures are inline SVG; the page loads nothing from anywhere.
 """
 import dataclasses
 import json
-import pathlib
 import re
 
 import graphviz
@@ -15,9 +14,9 @@ import jinja2
 from grader import escape, report_graphs, reports
 from grader.compare import LABELS
 from grader.exercises import kit
+from grader.paths import TEMPLATES, score_text
 from grader.report_graphs import differs, show
 
-TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
 MAX_ROWS = 40  # a values table longer than this keeps only the rows that differ
 
 
@@ -48,7 +47,7 @@ def render(report, registry=None):
         everything=reports.everything_graded(report),
         todo=[t.id for t in report.tests if t.status == "not_attempted"],
         install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor,
-        num=reports._num, status_word=reports.STATUS_WORD,
+        num=score_text, status_word=reports.STATUS_WORD,
         wrong_grad=report_graphs.WRONG_GRAD, wrong_data=report_graphs.WRONG_DATA)
 
 

@@ -25,7 +25,7 @@ import sys
 
 from grader import config
 from grader.atomic import write_atomic
-from grader.sandbox import KIT_ROOT
+from grader.paths import KIT_ROOT
 from grader.spec import PARTS, TEST_IDS
 from grader.stubs import AnswerKeyError, build as check_key, parse_key
 

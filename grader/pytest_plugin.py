@@ -9,11 +9,10 @@ ids that were selected; a failing test shows the same feedback as `make check`.
 import pytest
 
 from grader import escape
+from grader.paths import MANIFEST, STUDENT_FILES
 from grader.reports import feedback_lines
 from grader.spec import TEST_IDS, part_of
 
-STUDENT_FILES = ("engine.py", "nn.py", "train.py")
-MANIFEST = ".stubs-manifest.json"
 
 
 def pytest_collect_file(file_path, parent):

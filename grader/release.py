@@ -16,9 +16,8 @@ import sys
 import tomllib
 
 from grader import cases, expect, stubs
-from grader.sandbox import KIT_ROOT
+from grader.paths import KIT_ROOT, REFERENCE_VALUES, public_torch
 from grader.spec import TEST_IDS
-from grader.store import public_torch
 
 DEFAULT_OUT = KIT_ROOT / "build" / "student"
 SOLUTIONS = KIT_ROOT / "solutions"
@@ -152,7 +151,7 @@ def build(out=DEFAULT_OUT):
     shutil.copytree(KIT_ROOT / "grader" / "exercises" / "child", grader_dir / "exercises" / "child")
     for name in SHIPPED_DATA:
         shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
-    (grader_dir / "data" / expect.STORE.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
+    (grader_dir / "data" / REFERENCE_VALUES.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
     ref_dir = tmp / "micrograd_ref"
     ref_dir.mkdir()
     for path in sorted(RELEASE_REF.glob("*.py")):

@@ -7,7 +7,7 @@ import sys
 
 from grader import escape
 from grader.atomic import write_atomic
-from grader.results import SCHEMA_PATH
+from grader.paths import SCHEMA_PATH, score_text
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_attempted": "yellow"}
 STATUS_WORD = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "not_attempted": "todo"}
@@ -33,10 +33,10 @@ def text(report, color=None, width=100):
     table.add_column("", justify="center")
     table.add_column("what happened", overflow="fold")
     for t in report.tests:
-        table.add_row(escape.rich_text(t.id), f"{_num(t.score)}/{_num(t.max_score)}",
+        table.add_row(escape.rich_text(t.id), f"{score_text(t.score)}/{score_text(t.max_score)}",
                       Text(STATUS_WORD.get(t.status, "?"), style=STATUS_STYLE.get(t.status, "")),
                       escape.rich_text(t.summary))
-    table.add_row("total", f"{_num(report.score)}/{_num(report.max_score)}", "", "", style="bold")
+    table.add_row("total", f"{score_text(report.score)}/{score_text(report.max_score)}", "", "", style="bold")
     console.print(table)
     origins = {}
     for t in report.tests:
@@ -88,10 +88,6 @@ def everything_graded(report):
     from grader.spec import TEST_IDS
 
     return {t.id for t in report.tests} >= set(TEST_IDS)
-
-
-def _num(x):
-    return f"{round(x, 2):g}"
 
 
 def _use_color():

@@ -4,9 +4,8 @@ Every report (text, JSON, Gradescope, HTML) is a view of a `Report`; nothing is 
 """
 import dataclasses
 import json
-import pathlib
 
-SCHEMA_PATH = pathlib.Path(__file__).resolve().parent / "data" / "report.schema.json"
+from grader.paths import SCHEMA_PATH
 SCHEMA_VERSION = 1
 
 

@@ -44,10 +44,9 @@ import uuid
 from collections.abc import Mapping
 
 from grader import protocol
+from grader.paths import KIT_ROOT, STUDENT_FILES
 
-KIT_ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHILD = pathlib.Path(__file__).resolve().parent / "child.py"
-STUDENT_FILES = ("engine.py", "nn.py", "train.py")
 MODES = ("required", "available", "none")
 
 

@@ -3,19 +3,10 @@
 `make check` reads them instead of importing torch (about 1.4 s); tests/test_grader_cli.py
 recomputes them live and requires the stored file to be current.
 """
-import functools
 import json
-import pathlib
 
 from grader.atomic import write_atomic
-
-PUBLIC_TORCH = pathlib.Path(__file__).resolve().parent / "data" / "public_torch.json"
-
-
-@functools.cache
-def public_torch():
-    """The stored values: {test_id: {"digest": fingerprint of the cases, "values": [...]}}, or {}."""
-    return json.loads(PUBLIC_TORCH.read_text()) if PUBLIC_TORCH.exists() else {}
+from grader.paths import PUBLIC_TORCH
 
 
 def add_arguments(parser):

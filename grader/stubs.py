@@ -37,11 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.atomic import write_atomic
+from grader.paths import KIT_ROOT as ROOT
+from grader.paths import MANIFEST
 from grader.spec import TEST_IDS
 
-ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END, HINT = "BEGIN SOLUTION", "END SOLUTION", "HINT:"
-MANIFEST = ".stubs-manifest.json"
 BACKUPS = ".stubs-backup"  # at the repository root, beside exercises/; ignored by git
 
 BEGIN_RE = re.compile(r"#\s*BEGIN SOLUTION(?P<rest>.*)")
