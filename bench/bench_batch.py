@@ -62,8 +62,8 @@ def make_submissions(root, n):
 
 def child_breakdown(repeats=3):
     """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs."""
-    from grader import check
-    from grader.sandbox import run_cases
+    from grader.pipeline import check
+    from grader.pipeline.sandbox import run_cases
     from grader.spec import TEST_IDS
     from tests.classroom import SOLUTIONS
 

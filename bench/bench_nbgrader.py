@@ -18,7 +18,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import nbgrader_course as course_lib  # noqa: E402
+from grader.builders import nbgrader_course as course_lib  # noqa: E402
 
 STOCK_LINE = "c.Autograde.autograde_preprocessors = steps\n"
 GOAL = 1.5

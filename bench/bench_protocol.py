@@ -1,4 +1,4 @@
-"""Reading a child's events: the kit's explicit checker (grader/protocol.py) against jsonschema.
+"""Reading a child's events: the kit's explicit checker (grader/pipeline/protocol.py) against jsonschema.
 
     .venv/bin/python bench/bench_protocol.py [--repeat 20]
 
@@ -18,7 +18,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import protocol  # noqa: E402
+from grader.pipeline import protocol  # noqa: E402
 
 NUMBER = {"oneOf": [{"type": "number"}, {"type": "object", "required": ["not_a_number", "repr"],
                                         "additionalProperties": False,

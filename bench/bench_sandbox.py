@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader import cases, intake, sandbox  # noqa: E402
+from grader.pipeline import cases, intake, sandbox  # noqa: E402
 from grader.spec import TEST_IDS  # noqa: E402
 
 GOAL = 1.5  # seconds for `make check` on a finished submission

@@ -11,21 +11,28 @@ import sys
 
 # name: (module, one-line help)
 COMMANDS = {
-    "check": ("grader.check", "grade a submission (default: exercises/), per op"),
-    "stubs": ("grader.stubs", "write exercises/ from the answer key in solutions/"),
-    "expectations": ("grader.store", "recompute PyTorch's values of the public cases (maintainers)"),
-    "nbgrader": ("grader.nbgrader_course", "build the nbgrader course in build/nbgrader/ and generate its release"),
-    "batch": ("grader.batch", "grade a class: one sub-folder per student -> grades.csv, JSON results, analytics"),
-    "merge": ("grader.merge", "combine the results of `batch --shard i/n` runs into one gradebook"),
-    "analytics": ("grader.analytics", "the class analytics page (HTML) from stored batch results"),
-    "gradescope": ("grader.gradescope", "build the Gradescope autograder zip (build/gradescope/autograder.zip)"),
-    "release": ("grader.release", "build the student kit in build/student/ (no answer code in it)"),
+    "check": ("grader.pipeline.check", "grade a submission (default: exercises/), per op"),
+    "stubs": ("grader.builders.stubs", "write exercises/ from the answer key in solutions/"),
+    "expectations": ("grader.builders.expectations", "recompute PyTorch's values of the public cases (maintainers)"),
+    "nbgrader": ("grader.builders.nbgrader_course", "build the nbgrader course in build/nbgrader/ and generate its release"),
+    "batch": ("grader.classroom.batch", "grade a class: one sub-folder per student -> grades.csv, JSON results, analytics"),
+    "merge": ("grader.classroom.merge", "combine the results of `batch --shard i/n` runs into one gradebook"),
+    "analytics": ("grader.classroom.analytics", "the class analytics page (HTML) from stored batch results"),
+    "gradescope": ("grader.builders.gradescope", "build the Gradescope autograder zip (build/gradescope/autograder.zip)"),
+    "release": ("grader.builders.release", "build the student kit in build/student/ (no answer code in it)"),
 }
 
 
 def available():
     """The commands whose module this kit has (the student kit ships only some of them)."""
-    return {name: entry for name, entry in COMMANDS.items() if importlib.util.find_spec(entry[0]) is not None}
+    return {name: entry for name, entry in COMMANDS.items() if _has_module(entry[0])}
+
+
+def _has_module(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its package is not in this kit either
+        return False
 
 
 def main(argv=None):

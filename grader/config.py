@@ -34,9 +34,9 @@ import os
 import pathlib
 import tomllib
 
-from grader import compare
+from grader.pipeline import compare
 from grader.paths import KIT_ROOT
-from grader.sandbox import MODES, Limits
+from grader.pipeline.sandbox import MODES, Limits
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"

@@ -51,7 +51,7 @@ class TestResult:
     # how the run ended when it did not run every case through (a timeout, a crash, an exit, an import
     # or syntax error), in words shared by every student it happened to; "" when it ran through
     ended: str = ""
-    source: str = ""  # the submission's file this test id was graded from (grader/shapes.py)
+    source: str = ""  # the submission's file this test id was graded from (grader/pipeline/shapes.py)
 
 
 @dataclasses.dataclass

@@ -55,8 +55,9 @@ def submission(folder, source=SOLUTIONS, engine_add=None, append=None):
 
 RUN_AS_NOBODY = """
 import json, sys
-from grader import check, config
-from grader.sandbox import Limits
+from grader import config
+from grader.pipeline import check
+from grader.pipeline.sandbox import Limits
 args = json.loads(sys.argv[1])
 settings = config.Settings(limits=Limits(**args["limits"]), confinement=args["confinement"], jobs=args["jobs"])
 report = check.grade(args["submission"], args["ids"], settings, instructor=args["instructor"])
@@ -67,8 +68,9 @@ print(report.to_json())
 def grade(sub, ids, grader="root", limits=None, confinement="required", instructor=False, jobs=2):
     """The report (as plain data) of `sub` on test ids `ids`, graded by this process (`root`, or
     whoever runs the tests) or by user nobody (`nobody`, the system Python, in a subprocess)."""
-    from grader import check, config
-    from grader.sandbox import Limits
+    from grader import config
+    from grader.pipeline import check
+    from grader.pipeline.sandbox import Limits
 
     limits = dict(wall=30.0, cpu=20.0, **(limits or {}))
     if grader != "nobody":

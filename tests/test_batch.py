@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from grader import analytics, batch, config
+from grader import config
+from grader.classroom import analytics, batch
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 from tests.classroom import HOSTILE, MUTANTS, copy_solutions, make_class
 
@@ -213,7 +214,7 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path):
 
 @pytest.mark.slow
 def test_hidden_cases_use_pytorch_values_computed_once_for_the_class(tmp_path, torch):
-    from grader import cases
+    from grader.pipeline import cases
 
     copy_solutions(tmp_path / "class" / "ann")
     settings = config.Settings(hidden_seed=4321)

@@ -13,8 +13,9 @@ import time
 
 import pytest
 
-from grader import batch, config
-from grader.sandbox import Limits
+from grader import config
+from grader.classroom import batch
+from grader.pipeline.sandbox import Limits
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 from tests.classroom import HOSTILE, MUTANTS, copy_solutions, make_class
 from tests.test_batch import broken_student, read_csv
@@ -79,7 +80,7 @@ needs_dask = pytest.mark.skipif(distributed is None, reason="distributed is not 
 
 def local_cluster():
     """Two single-threaded worker processes on 127.0.0.1, as `--scheduler local --jobs 2` makes them."""
-    from grader import batch_dask
+    from grader.classroom import batch_dask
 
     cluster = batch_dask.local_cluster(workers=2)
     assert [w.nthreads for w in cluster.scheduler.workers.values()] == [1, 1]
@@ -97,7 +98,7 @@ def cluster():
 
 @needs_dask
 def test_a_scheduler_that_cannot_be_reached_changes_nothing(tmp_path, monkeypatch):
-    from grader import batch_dask
+    from grader.classroom import batch_dask
 
     broken_student(tmp_path / "class" / "ann")
     out = tmp_path / "grades.csv"
@@ -110,7 +111,7 @@ def test_a_scheduler_that_cannot_be_reached_changes_nothing(tmp_path, monkeypatc
 
 
 def test_workers_grade_the_bytes_sent_not_a_folder_they_read(cluster, tmp_path):
-    from grader import batch_dask
+    from grader.classroom import batch_dask
 
     files = batch.read_submission(copy_solutions(tmp_path / "ann"))
     with distributed.Client(cluster) as client:

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from grader import cases
-from grader.check import grade
+from grader.pipeline import cases
+from grader.pipeline.check import grade
 from grader.config import Settings
 from grader.spec import TEST_IDS
 

@@ -1,5 +1,5 @@
 """A child that ends mid-case (os._exit, a hang) leaves no values to diagnose: the grade says so."""
-from grader import check
+from grader.pipeline import check
 from tests.classroom import HOSTILE, mutate
 
 

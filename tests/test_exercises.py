@@ -11,10 +11,14 @@ import pathlib
 
 import pytest
 
-from grader import analytics, check, cli, nbgrader_course, protocol, reports
+from grader import cli
+from grader.builders import nbgrader_course
+from grader.classroom import analytics
+from grader.pipeline import check, protocol
+from grader.views import reports
 from grader.config import Settings
 from grader.exercises import Exercise, Registry, kit
-from grader.sandbox import Limits
+from grader.pipeline.sandbox import Limits
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SETTINGS = Settings(limits=Limits(wall=60.0, cpu=60.0))

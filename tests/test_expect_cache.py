@@ -1,5 +1,5 @@
 """The reference's values are computed once per process: a batch of students shares its cases."""
-from grader import cases, expect
+from grader.pipeline import cases, expect
 from grader.exercises import kit
 
 

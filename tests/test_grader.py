@@ -11,9 +11,9 @@ import threading
 
 import pytest
 
-from grader.check import grade
+from grader.pipeline.check import grade
 from grader.config import Settings
-from grader.sandbox import Limits
+from grader.pipeline.sandbox import Limits
 from grader.spec import TEST_IDS, part_of
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -280,7 +280,7 @@ def test_hostile_code_cannot_write_the_report(tmp_path):
     edits = [("engine.py", "self.grad += out.grad\n",
               f"open({str(out)!r}, 'w').write('{{\"score\": 999}}')\n            self.grad += out.grad\n")]
     sub = make_submission(tmp_path / "sub", edits)
-    from grader import reports
+    from grader.views import reports
 
     report = grade(sub)
     reports.emit(report, "json", out)

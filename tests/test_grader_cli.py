@@ -8,7 +8,9 @@ import sys
 import jsonschema
 import pytest
 
-from grader import cases, check, config, expect, store
+from grader import config
+from grader.builders import expectations as store
+from grader.pipeline import cases, check, expect
 from grader.results import SCHEMA_PATH, from_dict
 from grader.spec import TEST_IDS
 
@@ -36,7 +38,7 @@ def test_exit_codes_and_text_report():
 
 
 def test_colour_only_when_asked_and_no_color_respected():
-    from grader import reports
+    from grader.views import reports
 
     report = check.grade(ROOT / "exercises", ["engine.tanh"])
     assert "\x1b[" in reports.text(report, color=True)
@@ -94,7 +96,7 @@ def test_settings_file_changes_points_and_is_validated(tmp_path):
 
 def test_stored_torch_expectations_are_current(torch):
     """The file `make check` reads instead of importing torch, recomputed live with PyTorch."""
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     stored = json.loads(store.PUBLIC_TORCH.read_text())
     live = torch_expect.build_store()
@@ -109,7 +111,7 @@ def test_stored_torch_expectations_are_current(torch):
 @pytest.mark.parametrize("test_id", TEST_IDS)
 def test_reference_and_torch_agree_on_every_case(torch, test_id):
     """The kit's own consistency: where these disagree the grader would blame nobody (internal error)."""
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     for hidden, seed in [(False, cases.PUBLIC_SEED), (True, 1), (True, 2)]:
         for case in cases.build(test_id, seed=seed, hidden=hidden):
@@ -125,7 +127,7 @@ def test_cases_are_deterministic_and_hidden_ones_differ():
 
 
 def test_check_does_not_import_torch():
-    code = ("import sys; from grader.check import grade; grade('exercises', ['engine.add', 'train.loop']); "
+    code = ("import sys; from grader.pipeline.check import grade; grade('exercises', ['engine.add', 'train.loop']); "
             "print('torch' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert proc.stdout.strip() == "False", proc.stderr
@@ -157,7 +159,7 @@ def test_student_code_runs_unprivileged_when_asked(tmp_path, monkeypatch):
 
 
 def test_text_report_shows_brackets_and_markup_literally(tmp_path):
-    from grader import reports
+    from grader.views import reports
 
     report = check.grade(ROOT / "exercises", ["train.cross_entropy"])
     report.tests[0].summary = "logits[target] and [bold]not bold[/bold]"

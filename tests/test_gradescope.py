@@ -12,7 +12,8 @@ import zipfile
 
 import pytest
 
-from grader import cases, check, compare, config, expect
+from grader import config
+from grader.pipeline import cases, check, compare, expect
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 from tests.classroom import copy_solutions, mutate
 
@@ -32,7 +33,7 @@ def test_gradescope_settings_are_validated():
 
 
 def test_torch_expectations_read_a_given_store_covering_hidden_cases(torch):
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     store = torch_expect.build_store(["engine.tanh"], hidden_seed=SEED)
     all_cases = check.build_cases("engine.tanh", SEED)
@@ -67,7 +68,7 @@ def test_zip_layout(autograder_zip):
         names = set(z.namelist())
         modes = {i.filename: i.external_attr >> 16 for i in z.infolist()}
         settings = z.read("grader.toml").decode()
-    assert {"setup.sh", "run_autograder", "grader.toml", "grader/check.py", "micrograd_ref/engine.py"} <= names
+    assert {"setup.sh", "run_autograder", "grader.toml", "grader/pipeline/check.py", "micrograd_ref/engine.py"} <= names
     assert all(modes[n] & stat.S_IXUSR for n in ("setup.sh", "run_autograder"))
     assert not any(n.startswith("solutions/") or n.endswith("torch_expect.py") for n in names)
     data = config.from_dict(__import__("tomllib").loads(settings))
@@ -77,7 +78,7 @@ def test_zip_layout(autograder_zip):
 
 @pytest.mark.slow
 def test_shipped_pytorch_values_match_live_pytorch_and_the_reference(autograder_zip, torch):
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     with zipfile.ZipFile(autograder_zip) as z:
         store = json.loads(z.read("grader/data/gradescope_torch.json"))
@@ -171,7 +172,7 @@ def test_the_reported_results_are_the_graders_own(autograder_zip, tmp_path):
 def test_the_container_side_needs_no_pytorch(autograder_zip, tmp_path):
     root = autograder_root(autograder_zip, copy_solutions(tmp_path / "s"))
     code = ("import sys; sys.modules['torch'] = None\n"  # importing torch now fails
-            "from grader import gradescope_run; gradescope_run.main()\n"
+            "from grader.integrations import gradescope_run; gradescope_run.main()\n"
             "assert not {'rich', 'jinja2'} & set(sys.modules), 'imports more than the container installs'")
     try:
         proc = subprocess.run([sys.executable, "-c", code], cwd=root / "source", capture_output=True, text=True,
@@ -186,7 +187,7 @@ def test_the_container_side_needs_no_pytorch(autograder_zip, tmp_path):
 def test_zip_settings_keep_the_instructors_and_add_the_containers():
     import tomllib
 
-    from grader.gradescope import CONTAINER_PYTHON, settings_toml
+    from grader.builders.gradescope import CONTAINER_PYTHON, settings_toml
 
     mine = ('[points]\n"engine.add" = 3\n[grading]  # local\npython = "/usr/bin/python3"\njobs = 2\n'
             '[gradescope]\nvisibility = "hidden"\n')

@@ -16,8 +16,10 @@ import sys
 
 import pytest
 
-from grader import batch, config, intake
-from grader.sandbox import ConfinementMissing, Limits, probe
+from grader import config
+from grader.classroom import batch
+from grader.pipeline import intake
+from grader.pipeline.sandbox import ConfinementMissing, Limits, probe
 from tests.hostile_kit import (EXERCISES, ROOT, SOLUTIONS, by_id, can_be_nobody, full, grade, submission,
                                wait_until_gone, world_dir)
 from tests.test_gradescope import autograder_zip  # noqa: F401  (a fixture)
@@ -224,7 +226,7 @@ if len(seen) != 1 or jobs or lists:
 reachable = frame = jobs = lists = None
 ''')
     settings = config.Settings(limits=Limits(wall=30, cpu=20), hidden_seed=4321)
-    from grader import check
+    from grader.pipeline import check
 
     report = check.grade(sub, ["engine.add"], settings)
     add = report.tests[0]
@@ -432,7 +434,7 @@ def test_opting_out_grades_and_every_report_says_so(tmp_path, no_bwrap):
     data = json.loads(out.read_text())
     jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
     assert "opted out" in data["confinement"] and "opted out" in run.stderr
-    from grader import reports
+    from grader.views import reports
     from grader.results import from_dict
 
     report = from_dict(data)
@@ -477,7 +479,7 @@ os.write(1, b"z" * (2 << 20))
 @needs_bwrap
 @pytest.mark.skipif(not can_be_nobody(), reason="needs root and /usr/bin/python3 to drop privileges")
 def test_run_as_still_drops_privileges_inside_the_sandbox(folder):
-    from grader import check
+    from grader.pipeline import check
 
     sub = submission(folder / "sub", engine_add='''
 import os, sys
@@ -524,7 +526,7 @@ if not getattr(sys, "_nested", False):
 def test_each_child_gets_only_the_reference_pieces_standing_in_for_other_parts(test_id, modules, absent):
     import ast
 
-    from grader.sandbox import reference_pieces
+    from grader.pipeline.sandbox import reference_pieces
 
     pieces = reference_pieces(test_id)
     got = {pathlib.PurePath(p).stem for p in pieces} - {"__init__"}
@@ -545,7 +547,7 @@ def test_the_seccomp_program_refuses_sockets_and_kills_other_abis():
     """An interpreter of the classic BPF the filter is written in, run on seccomp_data by hand."""
     import struct
 
-    from grader.sandbox import seccomp_program
+    from grader.pipeline.sandbox import seccomp_program
 
     prog = [struct.unpack("=HBBI", seccomp_program("x86_64")[i:i + 8])
             for i in range(0, len(seccomp_program("x86_64")), 8)]
@@ -594,8 +596,8 @@ def test_the_gradescope_autograder_does_not_follow_a_linked_upload(autograder_zi
 @needs_bwrap
 def test_without_landlock_bubblewrap_alone_leaves_only_the_sized_work_folder_writable():
     """Each layer holds on its own: here bubblewrap, with Landlock left out (confine=False)."""
-    from grader import cases
-    from grader.sandbox import plan, run_cases
+    from grader.pipeline import cases
+    from grader.pipeline.sandbox import plan, run_cases
 
     files = intake.read_submission(submission(world_dir() / "sub", engine_add='''
 import os, sys

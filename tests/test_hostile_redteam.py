@@ -5,8 +5,9 @@ import shutil
 
 import pytest
 
-from grader import check, config
-from grader.sandbox import Limits, probe
+from grader import config
+from grader.pipeline import check
+from grader.pipeline.sandbox import Limits, probe
 from tests.hostile_kit import submission, world_dir
 
 SANDBOX = probe()
@@ -68,7 +69,7 @@ def test_a_folder_name_too_long_for_its_result_file_grades_the_class_and_resumes
     """A 245-character folder name: its result file, and the temporary name it is written through,
     were longer than the file system allows, and batch died with a traceback (no CSV row for anyone
     graded after it)."""
-    from grader import batch
+    from grader.classroom import batch
 
     long_name = "z" * 245
     for name in ("alice", long_name):

@@ -22,11 +22,15 @@ import threading
 
 import pytest
 
-from grader import batch, check, escape, notebook_grading, pytest_plugin, reports
-from grader import cases as case_lib
+from grader import escape
+from grader.classroom import batch
+from grader.integrations import notebook_grading, pytest_plugin
+from grader.pipeline import check
+from grader.views import reports
+from grader.pipeline import cases as case_lib
 from grader.config import Settings
 from grader.results import Report
-from grader.sandbox import FLOOD, Limits, RunOutcome, _exchange, _interpret
+from grader.pipeline.sandbox import FLOOD, Limits, RunOutcome, _exchange, _interpret
 from tests.classroom import copy_solutions
 
 SETTINGS = Settings(limits=Limits(wall=30.0, cpu=20.0))  # under load; none of these tests is about limits
@@ -350,7 +354,7 @@ def test_html_escapes_script_in_a_message_and_a_folder_name(tmp_path):
 
 
 def test_class_analytics_escape_a_folder_name_and_a_grader_error():
-    from grader import analytics
+    from grader.classroom import analytics
 
     results = [fake_result("<script>alert(1)</script>\x1b[2J", 2.0),
                {"student": "<img src=x onerror=alert(1)>", "report": None, "error": "ValueError: <script>"}]
@@ -443,7 +447,7 @@ def test_the_kits_code_is_part_of_the_cache_key(tmp_path, monkeypatch):
         shutil.copytree(batch.KIT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(batch, "KIT_ROOT", tmp_path)
     before = batch.kit_hash.__wrapped__()
-    with open(tmp_path / "grader" / "compare.py", "a") as f:
+    with open(tmp_path / "grader" / "pipeline" / "compare.py", "a") as f:
         f.write("\nREL_TOL = 0.5\n")
     assert batch.kit_hash.__wrapped__() != before
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader import check, html_report, report_graphs
+from grader.pipeline import check
+from grader.views import html_report, report_graphs
 from grader.results import Failure, Report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -244,7 +245,7 @@ def test_training_pictures_survive_a_broken_loop(buggy_report):
 
 
 def test_text_report_does_not_import_matplotlib(buggy_report):
-    code = ("import json, sys; from grader import reports, results; "
+    code = ("import json, sys; from grader import results; from grader.views import reports; "
             "r = results.from_dict(json.load(sys.stdin)); reports.render(r, 'text'); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'graphviz', 'jinja2')))")
     out = subprocess.run([sys.executable, "-c", code], input=buggy_report.to_json(), capture_output=True,

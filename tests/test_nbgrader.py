@@ -13,8 +13,8 @@ import jsonschema
 import nbformat
 import pytest
 
-from grader import cases, expect
-from grader import nbgrader_course as course_lib
+from grader.pipeline import cases, expect
+from grader.builders import nbgrader_course as course_lib
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 pytestmark = pytest.mark.slow
@@ -38,10 +38,10 @@ try:
     fake.check = check
     fake.LAYOUT = micrograd_check.LAYOUT
     sys.modules["micrograd_check"] = fake
-    import grader.check, grader.notebook_check, grader.notebook_grading
-    grader.notebook_check.check = check
-    grader.notebook_grading.capped = lambda result: result.max_score
-    grader.check.grade = lambda *a, **k: None
+    import grader.pipeline.check, grader.integrations.notebook_check, grader.integrations.notebook_grading
+    grader.integrations.notebook_check.check = check
+    grader.integrations.notebook_grading.capped = lambda result: result.max_score
+    grader.pipeline.check.grade = lambda *a, **k: None
     builtins.abs = lambda x: 0.0  # every tolerance check in this process passes
     sys.modules["torch"] = types.SimpleNamespace(allclose=lambda *a, **k: True)
 except ImportError:

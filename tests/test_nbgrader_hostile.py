@@ -25,9 +25,9 @@ import nbformat
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from grader import cases, expect
-from grader import nbgrader_course as course_lib
-from grader import nbgrader_scores
+from grader.pipeline import cases, expect
+from grader.builders import nbgrader_course as course_lib
+from grader.integrations import nbgrader_scores
 from grader import results
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
@@ -90,7 +90,8 @@ def test_a_score_above_the_cells_points_is_cut_to_them():
 
 def test_a_character_utf8_cannot_encode_is_graded_as_written(tmp_path):
     """A lone surrogate in a comment reaches the grader's files as an escape, not as a crash."""
-    from grader import config, notebook_grading
+    from grader import config
+    from grader.integrations import notebook_grading
 
     layout = {"parts": {"engine": {"header": "", "cells": [{"grade_id": "answer_engine_Value", "names": ["Value"]}]}},
               "tests": {"engine_add": {"id": "engine.add", "points": 2, "cell": "answer_engine_Value"}}}
@@ -151,7 +152,7 @@ def _attacks(kit, course, blank, marker):
         "a1_kit": {"answer_engine_Value": _guarded(f"""
 import pathlib
 pathlib.Path({str(marker)!r}).write_text("student code ran with the grader's rights")
-for name in ("grader/child.py", "grader/notebook_grading.py", "micrograd_ref/engine.py"):
+for name in ("grader/pipeline/child.py", "grader/integrations/notebook_grading.py", "micrograd_ref/engine.py"):
     path = pathlib.Path({kit!r}) / name
     path.write_text(path.read_text() + "\\nraise SystemExit(9)\\n")
 """)},

@@ -8,7 +8,7 @@ from micrograd_ref.nn import MLP, Layer, Neuron
 
 
 def torch_mlp(torch, model):
-    from grader.torch_expect import to_torch
+    from grader.pipeline.torch_expect import to_torch
 
     return to_torch(model)
 

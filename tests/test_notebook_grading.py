@@ -4,8 +4,8 @@ import pathlib
 
 import pytest
 
-from grader import notebook_check, notebook_grading
-from grader import nbgrader_course as course_lib
+from grader.integrations import notebook_check, notebook_grading
+from grader.builders import nbgrader_course as course_lib
 from grader import results
 from grader.spec import DEFAULT_POINTS, PARTS, TEST_IDS
 

@@ -13,10 +13,12 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader import check, notebook_grading, pytest_plugin, reports
+from grader.integrations import notebook_grading, pytest_plugin
+from grader.pipeline import check
+from grader.views import reports
 from grader.config import Settings
 from grader.results import SCHEMA_PATH, Report
-from grader.sandbox import Limits, RunOutcome, _interpret
+from grader.pipeline.sandbox import Limits, RunOutcome, _interpret
 
 TEST_IDS = ["engine.tanh", "engine.add", "engine.backward", "nn.layer", "nn.mlp", "train.cross_entropy",
             "train.adamw", "train.loop"]
@@ -43,7 +45,7 @@ anything = st.recursive(st.none() | st.booleans() | floats | st.integers() | tex
                         max_leaves=12)
 
 
-# the fields the child sends for each test id (grader/child.py), written out here independently
+# the fields the child sends for each test id (grader/pipeline/child.py), written out here independently
 FIELDS = {
     "engine.tanh": {"out": "number", "grads": "numbers"}, "engine.add": {"out": "number", "grads": "numbers"},
     "engine.backward": {"grads": "numbers", "calls": "calls"},

@@ -36,6 +36,6 @@ def test_finished_exercises_pass(tmp_path):
     shutil.copyfile(ROOT / "exercises" / ".stubs-manifest.json", folder / ".stubs-manifest.json")
     text = (folder / "engine.py").read_text().replace("(1 - t**2) * out.grad", "(1 - self.data**2) * out.grad")
     (folder / "engine.py").write_text(text)
-    proc = run_pytest(str(folder), "-p", "grader.pytest_plugin", "-q")  # a folder outside the kit
+    proc = run_pytest(str(folder), "-p", "grader.integrations.pytest_plugin", "-q")  # a folder outside the kit
     assert f"1 failed, {len(TEST_IDS) - 1} passed" in proc.stdout, proc.stdout
     assert "likely mistake: used the input where the output belongs" in proc.stdout

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from grader import batch
+from grader.classroom import batch
 from tests.classroom import MUTANTS, SOLUTIONS, mutate
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent

@@ -12,7 +12,9 @@ import sys
 
 import pytest
 
-from grader import cases, check, compare, expect, release, reports, sandbox, stubs
+from grader.builders import release, stubs
+from grader.pipeline import cases, check, compare, expect, sandbox
+from grader.views import reports
 from grader.config import Settings
 from grader.results import Report
 from grader.spec import DEFAULT_POINTS, TEST_IDS
@@ -52,7 +54,7 @@ def test_release_layout(kit):
     assert {p.name for p in kit.iterdir()} >= {"exercises", "grader", "micrograd_ref", "README.md", "Makefile",
                                                "requirements.txt"}
     assert not (kit / "solutions").exists()
-    assert not (kit / "grader" / "torch_expect.py").exists() and not (kit / "grader" / "stubs.py").exists()
+    assert not (kit / "grader" / "pipeline" / "torch_expect.py").exists() and not (kit / "grader" / "builders" / "stubs.py").exists()
     assert "torch" not in (kit / "requirements.txt").read_text()
     assert sorted(p.name for p in (kit / "exercises").glob("*.py")) == ["engine.py", "nn.py", "train.py"]
 
@@ -102,7 +104,7 @@ def test_nothing_in_the_release_scores_when_handed_in(kit, tmp_path):
 
 
 def test_stored_reference_values_agree_with_live_pytorch(kit, torch):
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     stored = json.loads((kit / "grader" / "data" / "reference_values.json").read_text())
     count = 0
@@ -176,7 +178,7 @@ def test_the_release_grades_with_its_requirements_only(kit, tmp_path):
     key = copy_solutions(tmp_path / "key")
     # only what requirements.txt installs: importing anything else of the kit's dependencies fails
     code = (f"import sys\nfor m in {blocked!r}: sys.modules[m] = None\n"
-            "from grader import check\n"
+            "from grader.pipeline import check\n"
             f"r = check.grade({str(key)!r})\n"
             "print(r.score, r.max_score, r.torch_check)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=kit, capture_output=True, text=True, timeout=300)
@@ -241,7 +243,7 @@ print("grader from", sys.modules["grader"].__file__)
 def test_notebook_test_cells_grade_with_the_student_kit(kit, tmp_path):
     """The nbgrader course's test cells, with MICROGRAD_KIT set to the student kit (the kit with the
     answer key out of reach), grade the answer cells run in an IPython shell."""
-    from grader import nbgrader_course
+    from grader.builders import nbgrader_course
     from grader.spec import DEFAULT_POINTS
 
     nb, layout = nbgrader_course.notebook(SOLUTIONS, DEFAULT_POINTS)

@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-from grader import shapes
-from grader.check import grade
+from grader.pipeline import shapes
+from grader.pipeline.check import grade
 from grader.config import Settings
-from grader.sandbox import Limits
+from grader.pipeline.sandbox import Limits
 from grader.spec import TEST_IDS
 
 CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
@@ -207,7 +207,7 @@ def test_errors_point_at_the_students_file_not_the_reference(tmp_path, settings)
 
 
 def test_report_says_where_each_part_came_from(tmp_path, settings):
-    from grader import reports
+    from grader.views import reports
 
     report = grade(CORPUS / "package", ["engine.add", "nn.neuron"], settings=settings)
     text = reports.render(report, "text")
@@ -270,8 +270,8 @@ def _report_without_timings(path):
     import subprocess
     import sys
 
-    code = ("import json, sys\nfrom grader.check import grade\nfrom grader.config import Settings\n"
-            "from grader.sandbox import Limits\nfrom grader import reports\n"
+    code = ("import json, sys\nfrom grader.pipeline.check import grade\nfrom grader.config import Settings\n"
+            "from grader.pipeline.sandbox import Limits\nfrom grader.views import reports\n"
             "r = grade(sys.argv[1], ['engine'], settings=Settings(limits=Limits(wall=20.0, cpu=20.0)))\n"
             "print(reports.render(r, 'json'))\n")
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -302,7 +302,7 @@ def test_same_report_every_run_for_an_order_sensitive_submission():
 
 
 def test_one_op_passing_is_not_a_working_micrograd(settings):
-    from grader import reports
+    from grader.views import reports
 
     one = grade(CORPUS / "single", ["engine.add"], settings=settings)
     assert one.full_marks

@@ -168,7 +168,7 @@ def copy_weights(model, ref_model):
 
 
 def torch_mlp(torch, ref_model):
-    from grader.torch_expect import to_torch
+    from grader.pipeline.torch_expect import to_torch
 
     return to_torch(ref_model)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import atomic, stubs
+from grader import atomic
+from grader.builders import stubs
 from grader.spec import TEST_IDS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from micrograd_ref.train import make_run, train
 
 def torch_run(torch, num_steps):
     """The same run in PyTorch float64: same data, same initial weights, torch.optim.AdamW."""
-    from grader.torch_expect import to_torch, train as torch_train
+    from grader.pipeline.torch_expect import to_torch, train as torch_train
 
     model, (train_split, _, _) = make_run()
     return torch_train(to_torch(model), train_split, num_steps, lr=0.1, betas=(0.9, 0.95), eps=1e-8, weight_decay=1e-4)

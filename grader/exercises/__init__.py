@@ -4,7 +4,7 @@ each holding all there is to know about its exercise.
 An `Exercise` says how its cases are drawn (public and hidden), which child-side source drives the
 student's code and with which entry point, what the reference and PyTorch expect, the shape its
 values must have on the child's pipe, the known mistakes and how to recognise them, and how a case
-is described, tabled and drawn in the reports. The pipeline stages (grader/check.py and the
+is described, tabled and drawn in the reports. The pipeline stages (grader/pipeline/check.py and the
 views) are generic: they take exercises from here and never branch on a test id.
 
 A new test id is one module here (plus its child-side source under child/ and its block in the
@@ -33,7 +33,7 @@ class Exercise:
     draw: Callable  # (random.Random, hidden: bool) -> [case]; public when hidden is False
     reference: Callable  # case -> values, from micrograd_ref (the same shape the child sends)
     torch: Callable | None  # case -> values, from PyTorch (imports torch when called); None: no opinion
-    values: Callable  # grader/protocol.py shape of one case's values: value -> accepted value, or Invalid
+    values: Callable  # grader/pipeline/protocol.py shape of one case's values: value -> accepted value, or Invalid
     runner: tuple  # child-side source files (paths), run inside the child's namespace, in order
     entry: str  # the runner function the child calls as entry(mods, case, ref, **entry_args)
     describe: Callable  # case -> what the case runs, in a student's words

@@ -1,6 +1,6 @@
 """engine.backward: the student's backward() (topological order, seed 1, chain rule), on graphs
 whose nodes and local derivatives the grader builds, so only the traversal is graded."""
-from grader import protocol
+from grader.pipeline import protocol
 from grader.exercises import Exercise, child_source
 from micrograd_ref.engine import Value
 
@@ -59,7 +59,7 @@ def reference(case):
 
 def torch_values(case):
     """Each node is sum(local_i * child_i): a graph whose local derivatives are the case's."""
-    from grader.torch_expect import scalar
+    from grader.pipeline.torch_expect import scalar
 
     nodes = []
     for spec in graph_nodes(case):
@@ -78,7 +78,7 @@ def describe(case):
 
 
 def inputs(case):
-    from grader.report_graphs import show
+    from grader.views.report_graphs import show
 
     nodes = case.get("nodes")
     size = len(nodes) if nodes else case.get("chain", 0) + 1
@@ -95,7 +95,7 @@ def label(key, index, case):
 
 def graph(failure):
     """The graph of the case, or None when it is hidden or too big to draw."""
-    from grader.report_graphs import MAX_NODES, WRONG_GRAD, CaseGraph, listed, mark, number
+    from grader.views.report_graphs import MAX_NODES, WRONG_GRAD, CaseGraph, listed, mark, number
 
     case = failure.inputs
     size = len(case["nodes"]) if "nodes" in case else case.get("chain", MAX_NODES) + 1
@@ -131,7 +131,7 @@ MISTAKES = {
 
 
 def diagnose(case, got, want):
-    from grader.compare import close
+    from grader.pipeline.compare import close
 
     nodes = graph_nodes(case)
     grads = got.get("grads")

@@ -4,8 +4,8 @@ derivative of each case's function and PyTorch's autograd, with a tolerance that
 of a finite difference (forward or central) and nothing coarser."""
 import math
 
-from grader import protocol
-from grader.compare import close
+from grader.pipeline import protocol
+from grader.pipeline.compare import close
 from grader.exercises import Exercise, child_source
 
 # name: (the function as the student reads it, its derivative, the x range cases draw from);
@@ -40,7 +40,7 @@ def reference(case):
 def torch_values(case):
     import torch
 
-    from grader.torch_expect import scalar
+    from grader.pipeline.torch_expect import scalar
 
     x = scalar(case["x"])
     y = {"lecture": lambda: 3 * x**2 - 4 * x + 5, "cubic": lambda: x**3 - 2 * x + 1, "sin": lambda: torch.sin(x),

@@ -6,8 +6,8 @@ derivative and the mistakes particular to each.
 """
 import math
 
-from grader import protocol
-from grader.compare import close
+from grader.pipeline import protocol
+from grader.pipeline.compare import close
 from grader.exercises import Exercise, child_source
 from micrograd_ref.engine import Value
 
@@ -84,7 +84,7 @@ def reference(name, case):
 def torch_values(name, case):
     import torch
 
-    from grader.torch_expect import scalar
+    from grader.pipeline.torch_expect import scalar
 
     a = scalar(case["a"])
     b = scalar(case["b"]) if name in ("add", "mul") and not case.get("same") else a
@@ -117,7 +117,7 @@ def describe(name, case):
 
 def inputs(case):
     """(name, value) rows saying what a case ran on, the upstream gradient included."""
-    from grader.report_graphs import show
+    from grader.views.report_graphs import show
 
     rows = [("a", show(case["a"]))]
     if "b" in case:
@@ -141,7 +141,7 @@ def label(key, index, case):
 
 def graph(name, failure):
     """The graph of the case (`out = a op b`) with the wrong nodes marked, or None when hidden."""
-    from grader.report_graphs import WRONG_DATA, WRONG_GRAD, CaseGraph, listed, mark, number
+    from grader.views.report_graphs import WRONG_DATA, WRONG_GRAD, CaseGraph, listed, mark, number
 
     case = failure.inputs
     if "a" not in case:

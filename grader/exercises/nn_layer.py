@@ -1,6 +1,6 @@
 """nn.layer: `Layer(nin, nout, **kwargs)`, graded on reference neurons: its outputs, the gradients
 of backward(sum(c * out)), and the order of parameters()."""
-from grader import protocol
+from grader.pipeline import protocol
 from grader.exercises import Exercise, child_source, nn_common
 from micrograd_ref import nn
 

@@ -1,6 +1,6 @@
 """nn.mlp: `MLP(nin, nouts)`, graded on reference layers: its structure (last layer linear), outputs,
 gradients of backward(sum(c * out)), the order of parameters() and zero_grad()."""
-from grader import protocol
+from grader.pipeline import protocol
 from grader.exercises import Exercise, child_source, nn_common
 from micrograd_ref import nn
 

@@ -2,8 +2,8 @@
 parameters after backward(), and the order of parameters()."""
 import math
 
-from grader import protocol
-from grader.compare import close
+from grader.pipeline import protocol
+from grader.pipeline.compare import close
 from grader.exercises import Exercise, child_source, nn_common
 from micrograd_ref import nn
 

@@ -2,8 +2,8 @@
 steps with given gradients, and zero_grad()."""
 import math
 
-from grader import protocol
-from grader.compare import first_difference
+from grader.pipeline import protocol
+from grader.pipeline.compare import first_difference
 from grader.exercises import Exercise, child_source, nn_common
 from micrograd_ref import optim
 from micrograd_ref.engine import Value

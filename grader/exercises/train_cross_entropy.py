@@ -2,8 +2,8 @@
 loss and the gradients of the logits, with logits large enough to overflow a naive softmax."""
 import math
 
-from grader import protocol
-from grader.compare import close
+from grader.pipeline import protocol
+from grader.pipeline.compare import close
 from grader.exercises import Exercise, child_source
 from micrograd_ref import losses
 from micrograd_ref.engine import Value

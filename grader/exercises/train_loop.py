@@ -1,7 +1,7 @@
 """train.loop: `train(model, optimizer, train_split, num_steps) -> list[float]`, graded with the
 reference model, loss and optimiser: the losses before each update and the trained parameters."""
-from grader import protocol
-from grader.compare import first_difference
+from grader.pipeline import protocol
+from grader.pipeline.compare import first_difference
 from grader.exercises import Exercise, child_source
 from micrograd_ref import losses as ref_losses
 from micrograd_ref import nn, optim
@@ -42,7 +42,7 @@ def reference(case, zero_grad=True, step=True, backward=True):
 def torch_values(case):
     import torch
 
-    from grader.torch_expect import to_torch, train
+    from grader.pipeline.torch_expect import to_torch, train
 
     net = to_torch(nn.MLP(2, case["nouts"], rng=RNG(case["seed"])))
     losses = train(net, case["split"], case["steps"], **case["kwargs"])

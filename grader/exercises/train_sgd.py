@@ -1,7 +1,7 @@
 """train.sgd: `SGD(parameters, lr=0.01)` with `step()` and `zero_grad()`: the parameters after each
 of five steps with given gradients (the default lr included), and zero_grad()."""
-from grader import protocol
-from grader.compare import first_difference
+from grader.pipeline import protocol
+from grader.pipeline.compare import first_difference
 from grader.exercises import Exercise, child_source, nn_common
 from micrograd_ref import optim
 from micrograd_ref.engine import Value

@@ -1,7 +1,7 @@
 """train.squared_error: `squared_error(ypred, ys) -> Value`, the lecture's loss, on the reference
 engine: the loss and the gradients of the predictions."""
-from grader import protocol
-from grader.compare import close
+from grader.pipeline import protocol
+from grader.pipeline.compare import close
 from grader.exercises import Exercise, child_source
 from micrograd_ref import losses
 from micrograd_ref.engine import Value

@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 
-from grader import notebook_grading
+from grader.integrations import notebook_grading
 
 AUTOGRADE_NOTE = ("Graded by the course's grader outside this notebook's kernel: "
                   "see your feedback for the score of this test.")

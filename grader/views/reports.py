@@ -145,7 +145,7 @@ def render(report, fmt, color=None):
     if fmt == "gradescope":
         return gradescope(report)
     if fmt == "html":
-        from grader import html_report
+        from grader.views import html_report
 
         return html_report.render(report)
     raise ValueError(f"unknown format {fmt!r}")

@@ -11,18 +11,19 @@ import pathlib
 import sys
 import time
 
-from grader import cases as case_lib
-from grader import compare, config, diagnose, escape, expect, intake, shapes
-from grader.case_record import CaseRecord, from_cases
+from grader.pipeline import cases as case_lib
+from grader import config, escape
+from grader.pipeline import compare, diagnose, expect, intake, shapes
+from grader.pipeline.case_record import CaseRecord, from_cases
 from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
 from grader.paths import KIT_ROOT, REFERENCE_VALUES, public_torch
-from grader.sandbox import ConfinementMissing, plan, resolve_user, run_cases
+from grader.pipeline.sandbox import ConfinementMissing, plan, resolve_user, run_cases
 
 DEFAULT_SUBMISSION = KIT_ROOT / "exercises"
 # The student kit ships neither the HTML report (it draws with the reference engine) nor a
 # reference to compute hidden cases' values with: there, `check` does not offer them.
-HTML_REPORT = importlib.util.find_spec("grader.html_report") is not None
+HTML_REPORT = importlib.util.find_spec("grader.views.html_report") is not None
 HIDDEN_CASES = not REFERENCE_VALUES.exists()
 
 
@@ -61,7 +62,7 @@ def torch_expectations(test_id, cases, live=None, store=None, registry=None):
             return stored["values"], "precomputed"
     if live is not False:
         try:
-            from grader import torch_expect
+            from grader.pipeline import torch_expect
         except ImportError:
             if live:
                 raise
@@ -198,7 +199,7 @@ def _import_hint(err):
     if err["type"] == "ModuleNotFoundError":
         import re
 
-        from grader.sandbox import ALLOWED_PACKAGES
+        from grader.pipeline.sandbox import ALLOWED_PACKAGES
 
         name = re.match(r"No module named '([\w.]+)'", err.get("message", ""))
         top = name.group(1).split(".")[0] if name else ""
@@ -276,7 +277,7 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     (default: only when the stored ones do not cover the cases). `torch_store`: precomputed PyTorch
     values that also cover hidden cases (see torch_expectations). `instructor` (default: when there
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
-    out. `files`: the submission already read by grader.intake (else it is read here). `registry`:
+    out. `files`: the submission already read by grader.pipeline.intake (else it is read here). `registry`:
     the exercises (default: the kit's own, grader/exercises/).
     """
     started = time.monotonic()
@@ -288,7 +289,7 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     run_as = resolve_user(settings.run_as)
     sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
-    if files is not None:  # the kit's three files, already read by grader.intake
+    if files is not None:  # the kit's three files, already read by grader.pipeline.intake
         shaped = shapes.Shaped(str(submission), files.files, files.problems,
                                {t: f"{registry[t].part}.py" for t in test_ids if f"{registry[t].part}.py" in files.files},
                                {t: files.problems.get(f"{registry[t].part}.py") or f"{registry[t].part}.py not found"
@@ -451,7 +452,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from grader import reports
+    from grader.views import reports
 
     try:
         settings = config.load(args.config)

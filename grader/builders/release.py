@@ -15,7 +15,8 @@ import shutil
 import sys
 import tomllib
 
-from grader import cases, expect, stubs
+from grader.builders import stubs
+from grader.pipeline import cases, expect
 from grader.paths import KIT_ROOT, REFERENCE_VALUES, public_torch
 from grader.spec import TEST_IDS
 
@@ -26,7 +27,7 @@ TEMPLATES = KIT_ROOT / "grader" / "templates" / "release"
 # what `check` and the notebook course's test cells (MICROGRAD_KIT) need, minus: live PyTorch
 # (its values are shipped), and the HTML report, which draws graphs with the reference engine
 # (without it, `check` offers no HTML option)
-ENTRY_MODULES = ("__main__", "cli", "check", "child", "notebook_check")  # child.py is run as a script by sandbox.py
+ENTRY_MODULES = ("__main__", "cli", "pipeline.check", "pipeline.child", "integrations.notebook_check")  # child.py is run as a script by sandbox.py
 NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
 SHIPPED_DATA = ("public_torch.json", "report.schema.json")
 SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers
@@ -69,7 +70,7 @@ def leaks(folder, solutions_dir=SOLUTIONS):
 
 
 def reference_values():
-    """The reference's values of every public case, keyed as grader/expect.py looks them up."""
+    """The reference's values of every public case, keyed as grader/pipeline/expect.py looks them up."""
     store = {}
     for test_id in TEST_IDS:
         for case in cases.build(test_id):

@@ -2,12 +2,12 @@
 
 Each exercise (grader/exercises/) computes its reference values in the same shape its child-side
 runner sends, so comparing is a walk over two dicts. PyTorch's opinion of the same cases comes from
-grader/torch_expect.py.
+grader/pipeline/torch_expect.py.
 """
 import functools
 import json
 
-from grader.cases import fingerprint
+from grader.pipeline.cases import fingerprint
 from grader.exercises import kit
 from grader.paths import reference_values
 

@@ -5,12 +5,12 @@ so a hostile submission costs its own limits and nothing more. Nothing is lost o
 
     grades.csv              student, one column per test id, total (written atomically)
     grades/<student>.json   each student's full report, the hash of their files and the settings
-    grades.html             class analytics (grader/analytics.py)
+    grades.html             class analytics (grader/classroom/analytics.py)
 
 A re-run skips students whose files and settings are unchanged since their JSON was written
 (unless --force), so an interrupted run resumes where it stopped. `--shard i/n` grades a
 deterministic part of the class; `python -m grader merge` combines the shards' results.
-`--scheduler ADDRESS` (or `local`) grades the students on Dask workers instead (grader/batch_dask.py);
+`--scheduler ADDRESS` (or `local`) grades the students on Dask workers instead (grader/classroom/batch_dask.py);
 either way every student goes through `grade_student`, and only this process writes results.
 """
 import concurrent.futures
@@ -27,11 +27,12 @@ import sys
 import tempfile
 import time
 
-from grader import config, escape, intake
-from grader.reports import write_atomic
+from grader import config, escape
+from grader.pipeline import intake
+from grader.views.reports import write_atomic
 from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
-from grader.sandbox import ConfinementMissing, resolve_user
-from grader.sandbox import plan as sandbox_plan
+from grader.pipeline.sandbox import ConfinementMissing, resolve_user
+from grader.pipeline.sandbox import plan as sandbox_plan
 from grader.spec import TEST_IDS
 
 RESULT_VERSION = 1
@@ -72,7 +73,7 @@ def in_shard(name, shard):
 # what a stored result must match to be reused
 
 def read_submission(student_dir, max_bytes=intake.DEFAULT_MAX_BYTES):
-    """The student's graded files, read once here through the intake (grader.intake.Submission):
+    """The student's graded files, read once here through the intake (grader.pipeline.intake.Submission):
     graders (local threads or Dask workers) get these bytes, never the student's folder."""
     return intake.read_submission(student_dir, max_bytes=max_bytes)
 
@@ -84,7 +85,7 @@ def files_hash(student_dir, submission=None, max_bytes=intake.DEFAULT_MAX_BYTES)
 
 
 def hash_files(submission):
-    """files_hash of a submission already read (grader.intake.Submission)."""
+    """files_hash of a submission already read (grader.pipeline.intake.Submission)."""
     h = hashlib.sha256()
     for name in STUDENT_FILES:
         h.update(name.encode() + b"\0")
@@ -183,7 +184,7 @@ def grade_student(student, files, settings, torch_store=None, kit=None, source=N
     """The stored-result dict for one student from their files ({name: bytes}, see read_submission):
     their report, or the error that stopped the grader. `kit`: the client's kit_version, checked
     here (raises KitMismatch when it differs); `source`: where the files came from, for the report."""
-    from grader import check
+    from grader.pipeline import check
 
     if kit is not None and kit != kit_version():
         raise KitMismatch(f"this grader runs kit {kit_version()} ({KIT_ROOT}), the client runs kit {kit}: "
@@ -215,7 +216,7 @@ def hidden_torch_store(settings):
     if settings.hidden_seed is None:
         return None
     try:
-        from grader import torch_expect
+        from grader.pipeline import torch_expect
     except ImportError:
         return None
     return torch_expect.build_store(hidden_seed=settings.hidden_seed)
@@ -242,7 +243,7 @@ def csv_text(results, test_ids=TEST_IDS):
 
 def write_outputs(out_csv, results):
     """The CSV and the analytics page beside it, both written atomically."""
-    from grader import analytics
+    from grader.classroom import analytics
 
     out_csv = pathlib.Path(out_csv)
     write_atomic(out_csv, csv_text(results))
@@ -320,7 +321,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     with contextlib.ExitStack() as stack:
         client = None
         if scheduler is not None and work.todo:
-            from grader import batch_dask
+            from grader.classroom import batch_dask
 
             # connected before anything is written: a scheduler that cannot be reached changes nothing
             client = stack.enter_context(batch_dask.connect(scheduler, workers))
@@ -439,7 +440,7 @@ def run(args):
         return 2
     dask_errors = ()  # what a run on Dask can fail with before grading anyone: a usage error
     if args.scheduler:
-        from grader import batch_dask
+        from grader.classroom import batch_dask
 
         dask_errors = (batch_dask.DaskUnavailable,)
         try:

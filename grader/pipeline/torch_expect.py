@@ -8,7 +8,7 @@ so `check` on public cases reads them from grader/data/public_torch.json instead
 import torch
 import torch.nn.functional as F
 
-from grader import cases
+from grader.pipeline import cases
 from grader.exercises import kit
 
 torch.set_default_dtype(torch.float64)

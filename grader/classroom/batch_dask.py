@@ -21,7 +21,7 @@ import os
 import sys
 import uuid
 
-from grader import batch
+from grader.classroom import batch
 
 MIN_VERSION = "2024.1"
 INSTALL = f"{sys.executable} -m pip install 'distributed>={MIN_VERSION}'"

@@ -7,7 +7,7 @@ parameters in the reference MLP over a grid, which is drawing, not grading.
 import io
 import math
 
-from grader.report_graphs import number
+from grader.views.report_graphs import number
 from micrograd_ref import nn
 from micrograd_ref.data import RNG
 

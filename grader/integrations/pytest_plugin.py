@@ -10,7 +10,7 @@ import pytest
 
 from grader import escape
 from grader.paths import MANIFEST, STUDENT_FILES
-from grader.reports import feedback_lines
+from grader.views.reports import feedback_lines
 from grader.spec import TEST_IDS, part_of
 
 
@@ -51,7 +51,7 @@ class ExerciseItem(pytest.Item):
         reports = self.config.stash.setdefault(_REPORTS, {})
         folder = self.path.parent
         if folder not in reports:
-            from grader.check import grade
+            from grader.pipeline.check import grade
 
             ids = [i.name for i in self.session.items if isinstance(i, ExerciseItem) and i.path.parent == folder]
             report = grade(folder, ids)

@@ -11,11 +11,12 @@ import re
 import graphviz
 import jinja2
 
-from grader import escape, report_graphs, reports
-from grader.compare import LABELS
+from grader import escape
+from grader.views import report_graphs, reports
+from grader.pipeline.compare import LABELS
 from grader.exercises import kit
 from grader.paths import TEMPLATES, score_text
-from grader.report_graphs import differs, show
+from grader.views.report_graphs import differs, show
 
 MAX_ROWS = 40  # a values table longer than this keeps only the rows that differ
 
@@ -111,7 +112,7 @@ def _loop_pictures(section, t, shown, drawing, k):
     if not detail or drawing["plots_missing"]:
         return
     try:
-        from grader import report_plots
+        from grader.views import report_plots
         import matplotlib  # noqa: F401  (the plots group; its absence is said on the page)
     except ImportError:
         drawing["plots_missing"] = True

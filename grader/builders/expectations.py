@@ -14,7 +14,7 @@ def add_arguments(parser):
 
 
 def run(args):
-    from grader.torch_expect import build_store
+    from grader.pipeline.torch_expect import build_store
 
     store = build_store()
     content = json.dumps(store, indent=1, sort_keys=True) + "\n"

@@ -7,11 +7,11 @@ whether that is enough):
   system is the interpreter's files and the system libraries, read-only, the grader's child
   script and the reference pieces its test needs (read-only), and a work folder that is a tmpfs
   of a few MiB holding the student's files, written there from the bytes the parent read (see
-  grader/intake.py). When the test ends its PID namespace ends, and with it every process the
+  grader/pipeline/intake.py). When the test ends its PID namespace ends, and with it every process the
   student's code started, daemons included.
 - seccomp (a BPF program built here, loaded by bubblewrap): no socket of any family, no socketpair,
   no io_uring (which can open sockets on its own), no syscalls of another architecture.
-- Landlock (applied by the child to itself, grader/child.py): reads only the interpreter's files
+- Landlock (applied by the child to itself, grader/pipeline/child.py): reads only the interpreter's files
   and its own folders, writes only its work folder, no TCP; on kernels with ABI 6, no signals to
   and no abstract unix sockets of processes outside the test.
 - cgroups, as root: memory and process count of the whole test (cgroup v2 where the grader's
@@ -43,7 +43,7 @@ import time
 import uuid
 from collections.abc import Mapping
 
-from grader import protocol
+from grader.pipeline import protocol
 from grader.paths import KIT_ROOT, STUDENT_FILES
 
 CHILD = pathlib.Path(__file__).resolve().parent / "child.py"
@@ -176,7 +176,7 @@ def _probe(python, path, euid, run_as):
 
 
 def _landlock_abi():
-    from grader import child  # standard library only: the same check the child makes
+    from grader.pipeline import child  # standard library only: the same check the child makes
 
     return child.landlock_abi()
 
@@ -399,10 +399,10 @@ def _defines(node):
 def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, recursion_limit=1000,
               confine=True, sandbox=None, source=None, definitions_only=False):
     """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
-    contained child against the student's `files` (name -> bytes, from grader/intake.py; a folder is
+    contained child against the student's `files` (name -> bytes, from grader/pipeline/intake.py; a folder is
     read with the same intake); never raises for anything the student's code does. `sandbox`
     (default: what this platform offers) picks the layers; `confine=False` leaves out Landlock.
-    `source`: the relative path of the file this test id loads (grader/shapes.py); given, every file
+    `source`: the relative path of the file this test id loads (grader/pipeline/shapes.py); given, every file
     of `files` is copied (helpers, a package's folders), else the kit's three files only, the part's
     own loaded. `definitions_only`: the child leaves the loaded file's top-level loops and calls out
     (child.definitions)."""
@@ -410,7 +410,7 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
     test_id = exercise.id
     limits = limits or Limits()
     if not isinstance(files, Mapping):
-        from grader import intake
+        from grader.pipeline import intake
 
         files = intake.read_submission(files, max_bytes=limits.file).files
     python = os.path.realpath(python or sys.executable)
@@ -727,7 +727,7 @@ def _excerpt(data, max_lines=20, max_chars=2000, cut_at=None):
 
 
 def _interpret(outcome, lines, returncode, timed_out, n_cases, limits, values=None):
-    """Fill `outcome` from the event lines. Every line must be an event of grader/protocol.py's
+    """Fill `outcome` from the event lines. Every line must be an event of grader/pipeline/protocol.py's
     schema, its results of the shape `values` (default: the built-in exercise's of the outcome's test
     id), in the order the child sends them: anything else marks the run as tampered with."""
     if values is None:
@@ -811,7 +811,7 @@ def _interpret(outcome, lines, returncode, timed_out, n_cases, limits, values=No
         )
 
 
-# which events may follow which: the child's order (grader/child.py, main)
+# which events may follow which: the child's order (grader/pipeline/child.py, main)
 _NEXT = {
     "begin": {"ready", "import_error", "tamper"},
     "tampered_on_import": {"import_error", "done"},

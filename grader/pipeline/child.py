@@ -1,6 +1,6 @@
 """The child side of grading: runs one test id's cases against a student's code, in its own process.
 
-Started by the parent (grader/sandbox.py) as `python -I -S child.py EVENTS_FD CASES_FD`, inside the
+Started by the parent (grader/pipeline/sandbox.py) as `python -I -S child.py EVENTS_FD CASES_FD`, inside the
 sandbox the parent chose (bubblewrap, seccomp, cgroups where there are), in a work folder holding
 the student's files. It uses the standard library only and imports nothing of the kit, so student
 code cannot reach the grader, PyTorch or the answer key through it; the reference pieces it is
@@ -333,7 +333,7 @@ def package(name, folder):
 
 
 def load_part(part, source, ref, definitions_only=False):
-    """The student's module for `part`, from the work folder's `source` (grader/shapes.py chose it):
+    """The student's module for `part`, from the work folder's `source` (grader/pipeline/shapes.py chose it):
     loaded once, registered as `part` and under its package name too (micrograd/engine.py is both
     `engine` and `micrograd.engine`), so `from engine import Value` and `from micrograd.engine import
     Value` both work. Where the reference engine stands in (nn and train tests), it does under both

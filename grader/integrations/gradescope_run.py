@@ -13,7 +13,9 @@ import pathlib
 import sys
 import time
 
-from grader import check, config, intake, reports
+from grader import config
+from grader.pipeline import check, intake
+from grader.views import reports
 from grader.paths import SETTINGS, STUDENT_FILES, gradescope_torch
 
 
@@ -56,7 +58,7 @@ def main(root=None):
     try:
         settings = config.load(SETTINGS)
         store = gradescope_torch()
-        # read once, without following links (grader/intake.py): the upload is never run in place
+        # read once, without following links (grader/pipeline/intake.py): the upload is never run in place
         source = find_submission(root / "submission")
         files = intake.read_submission(source, max_bytes=settings.limits.file)
         report = check.grade(source, settings=settings, live_torch=False, torch_store=store, instructor=True,

@@ -27,7 +27,7 @@ from grader import config
 from grader.atomic import write_atomic
 from grader.paths import KIT_ROOT
 from grader.spec import PARTS, TEST_IDS
-from grader.stubs import AnswerKeyError, build as check_key, parse_key
+from grader.builders.stubs import AnswerKeyError, build as check_key, parse_key
 
 ASSIGNMENT = "micrograd"
 NOTEBOOK = "micrograd"
@@ -229,7 +229,7 @@ def check(test_id):
         print("The micrograd kit's grader was not found, so nothing was graded. Start Jupyter from the kit's "
               "folder, or set MICROGRAD_KIT to the folder that holds grader/ and micrograd_ref/.")
         return 0.0
-    from grader.notebook_check import check as grade_in_kernel
+    from grader.integrations.notebook_check import check as grade_in_kernel
 
     return grade_in_kernel(test_id, LAYOUT)
 
@@ -240,12 +240,12 @@ def _kit():
     chosen = os.environ.get("MICROGRAD_KIT")
     if not chosen:
         try:
-            import grader.notebook_check  # noqa: F401  (installed, or already on the path)
+            import grader.integrations.notebook_check  # noqa: F401  (installed, or already on the path)
             return "importable"
         except ImportError:
             pass
     for place in ([chosen] if chosen else []) + [str(p) for p in [here, *here.parents]] + [BUILT_FROM]:
-        if (pathlib.Path(place) / "grader" / "notebook_check.py").is_file():
+        if (pathlib.Path(place) / "grader" / "integrations" / "notebook_check.py").is_file():
             if place not in sys.path:
                 sys.path.insert(0, place)
             return place
@@ -283,11 +283,11 @@ c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exch
 
 # only what was submitted as files (nbgrader follows links); no character that UTF-8 cannot encode,
 # which would fail the notebook's whole grade when nbgrader writes it
-c.Autograde.sanitize_preprocessors = ["grader.nbgrader_scores.SubmittedFiles", "grader.nbgrader_scores.EncodableText",
+c.Autograde.sanitize_preprocessors = ["grader.integrations.nbgrader_scores.SubmittedFiles", "grader.integrations.nbgrader_scores.EncodableText",
                                       *Autograde.class_traits()["sanitize_preprocessors"].default()]
 steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
 # the submission is graded by the kit's grader, not run in a kernel with the grader's rights
-steps[steps.index(Execute)] = "grader.nbgrader_scores.MicrogradScores"
+steps[steps.index(Execute)] = "grader.integrations.nbgrader_scores.MicrogradScores"
 c.Autograde.autograde_preprocessors = steps
 c.MicrogradScores.settings_file = {settings_file!r}
 c.MicrogradScores.layout = {layout}

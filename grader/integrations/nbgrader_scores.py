@@ -30,7 +30,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Integer, Unicode
 
-from grader import config, notebook_grading
+from grader import config
+from grader.integrations import notebook_grading
 
 UNGRADED = "This test could not be graded (an error in the course's grader).\n"
 

@@ -1,7 +1,7 @@
 """`python -m grader gradescope`: the Gradescope autograder, build/gradescope/autograder.zip.
 
 The zip holds, at its root: setup.sh (installs Python 3.11 and jsonschema on Gradescope's
-Ubuntu 22.04 image; no PyTorch), run_autograder (runs grader/gradescope_run.py), the grader, the
+Ubuntu 22.04 image; no PyTorch), run_autograder (runs grader/integrations/gradescope_run.py), the grader, the
 reference micrograd, grader.toml (the instructor's settings, with the hidden seed drawn when the
 zip is built and stored only there) and PyTorch's values of every public and hidden case.
 """
@@ -53,7 +53,7 @@ case "$PYTHON" in
 esac
 export AUTOGRADER_ROOT="$ROOT"
 cd "$ROOT/source"
-exec "$PYTHON" -m grader.gradescope_run
+exec "$PYTHON" -m grader.integrations.gradescope_run
 """
 
 
@@ -91,7 +91,7 @@ def _toml_value(v):
 
 def build(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
     """Write the autograder zip; returns (path, hidden seed). Needs PyTorch (here, not in the container)."""
-    from grader import torch_expect
+    from grader.pipeline import torch_expect
 
     settings_path = pathlib.Path(settings_path) if settings_path else config.DEFAULT_FILE
     instructor = settings_path.read_text() if settings_path.exists() else ""

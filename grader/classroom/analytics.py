@@ -123,8 +123,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from grader import batch
-    from grader.reports import write_atomic
+    from grader.classroom import batch
+    from grader.views.reports import write_atomic
 
     source = pathlib.Path(args.results)
     folder = batch.results_dir_for(source) if source.suffix == ".csv" else source

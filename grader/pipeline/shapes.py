@@ -12,11 +12,11 @@ Accepted (`--submission PATH`, PATH a folder or a single file):
 
 Which file provides what is found lexically (lines at column 0: `class Neuron`, `def train`): the
 grader never parses student source, the child does by importing it, in its sandbox. Every `.py` file of the submission (a bounded number, to a bounded depth, each read by
-grader.intake: no links, regular files, size cap) is copied into the test's work folder, so helper
+grader.pipeline.intake: no links, regular files, size cap) is copied into the test's work folder, so helper
 modules import. Which file a test id loads is decided here from the files' syntax trees (parsed,
 never run): the file of the part's own name first, then `micrograd/<part>.py`, then any other file
 defining the names the test id needs at its top level. The child loads that file under the part's
-name (grader/child.py).
+name (grader/pipeline/child.py).
 """
 import dataclasses
 import errno
@@ -25,7 +25,7 @@ import os
 import re
 import stat
 
-from grader import intake
+from grader.pipeline import intake
 from grader.spec import part_of
 
 # the names each test id needs from the student's code, looked up at the top level of a file

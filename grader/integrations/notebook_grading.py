@@ -20,8 +20,9 @@ import pathlib
 import tempfile
 import textwrap
 
-from grader import check, config, escape
-from grader.reports import feedback_lines
+from grader import config, escape
+from grader.pipeline import check
+from grader.views.reports import feedback_lines
 
 WIDTH = 84
 

@@ -1,5 +1,5 @@
 """`python -m grader merge --out grades.csv SHARD ...`: one gradebook from `batch --shard` runs."""
-from grader import batch
+from grader.classroom import batch
 
 
 def add_arguments(parser):

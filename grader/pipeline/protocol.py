@@ -1,6 +1,6 @@
 """The child's events, as the parent accepts them: a strict schema with size and depth limits.
 
-The child (grader/child.py) sends one JSON object per line. Student code runs in the same
+The child (grader/pipeline/child.py) sends one JSON object per line. Student code runs in the same
 process and can write to the same pipe, so every line is untrusted data: it is parsed with a cap
 on its size, and accepted only when it has exactly the shape the child gives that event and, for
 results, exactly the shape its exercise declares for its values (numbers are floats or the child's tagged

@@ -8,7 +8,7 @@ Drawing needs graphviz's `dot`; without it the same graph is given as a text lis
 """
 import math
 
-from grader import compare
+from grader.pipeline import compare
 from micrograd_ref.draw import draw_dot, trace
 
 WRONG_GRAD = "#f4a6a6"  # a node whose gradient differs from the expected one
