@@ -62,7 +62,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-nbgrader-") as tmp:
         secure = pathlib.Path(tmp) / "secure"
-        course_lib.build(secure)
+        course_lib.build_course(secure)
         submissions(secure, args.students)
         stock = pathlib.Path(tmp) / "stock"
         shutil.copytree(secure, stock)

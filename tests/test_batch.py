@@ -223,7 +223,7 @@ def test_hidden_cases_use_pytorch_values_computed_once_for_the_class(tmp_path, t
     assert report["hidden"] and report["torch_check"] == "precomputed"  # from the class's store, not live
     assert report["score"] == report["max_score"]
     for t in report["tests"]:
-        assert t["hidden_cases"] > 0 and t["total"] > len(cases.build(t["id"]))
+        assert t["hidden_cases"] > 0 and t["total"] > len(cases.case_list(t["id"]))
 
 
 def test_a_student_is_graded_from_the_bytes_read_not_from_the_folder_later(tmp_path):

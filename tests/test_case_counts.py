@@ -45,7 +45,7 @@ def with_backward(folder, body):
 
 @pytest.mark.parametrize("policy", ["warn", "fail"])
 def test_recursive_and_iterative_backward_are_graded_on_the_same_cases(tmp_path, policy):
-    n = len(cases.build("engine.backward"))  # the cases the grader builds, counted at the source
+    n = len(cases.case_list("engine.backward"))  # the cases the grader builds, counted at the source
     settings = Settings(deep_recursion=policy)
     submissions = {
         "iterative": SOLUTIONS,  # the key walks the graph with an explicit stack
@@ -72,4 +72,4 @@ def documented_counts():
 
 
 def test_the_readme_states_each_test_ids_number_of_cases():
-    assert documented_counts() == {t: len(cases.build(t)) for t in TEST_IDS}
+    assert documented_counts() == {t: len(cases.case_list(t)) for t in TEST_IDS}

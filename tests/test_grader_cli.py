@@ -114,16 +114,16 @@ def test_reference_and_torch_agree_on_every_case(torch, test_id):
     from grader.pipeline import torch_expect
 
     for hidden, seed in [(False, cases.PUBLIC_SEED), (True, 1), (True, 2)]:
-        for case in cases.build(test_id, seed=seed, hidden=hidden):
+        for case in cases.case_list(test_id, seed=seed, hidden=hidden):
             ref, ptorch = expect.expected(test_id, case), torch_expect.expected(test_id, case)
             assert check.compare.agree(ref, ptorch), (test_id, case, ref, ptorch)
 
 
 def test_cases_are_deterministic_and_hidden_ones_differ():
     for test_id in TEST_IDS:
-        assert cases.build(test_id) == cases.build(test_id)
-        assert cases.build(test_id, seed=5, hidden=True) != cases.build(test_id)
-        json.dumps(cases.build(test_id))  # plain data
+        assert cases.case_list(test_id) == cases.case_list(test_id)
+        assert cases.case_list(test_id, seed=5, hidden=True) != cases.case_list(test_id)
+        json.dumps(cases.case_list(test_id))  # plain data
 
 
 def test_check_does_not_import_torch():

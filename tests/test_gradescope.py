@@ -83,7 +83,7 @@ def test_shipped_pytorch_values_match_live_pytorch_and_the_reference(autograder_
     with zipfile.ZipFile(autograder_zip) as z:
         store = json.loads(z.read("grader/data/gradescope_torch.json"))
     for test_id in TEST_IDS:
-        chosen = cases.build(test_id) + cases.build(test_id, seed=SEED, hidden=True)
+        chosen = cases.case_list(test_id) + cases.case_list(test_id, seed=SEED, hidden=True)
         assert store[test_id]["digest"] == cases.fingerprint(chosen)
         for case, shipped in zip(chosen, store[test_id]["values"]):
             assert compare.agree(torch_expect.expected(test_id, case), shipped), test_id
@@ -136,7 +136,7 @@ def test_run_autograder_grades_with_hidden_cases(autograder_zip, tmp_path):
         else:
             assert t["score"] == t["max_score"] and t["visibility"] == "visible"
             counted = int(t["output"].split()[1])  # "all N cases pass": public and hidden cases
-            assert counted > len(cases.build(name)), name
+            assert counted > len(cases.case_list(name)), name
     assert results["score"] == pytest.approx(sum(t["score"] for t in tests.values()))
 
 

@@ -619,7 +619,7 @@ if not getattr(sys, "_wrote", False):
     caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")]
     print("capabilities", caps[0])
 ''')).files
-    outcome = run_cases("engine.add", cases.build("engine.add"), files, Limits(wall=30, cpu=20), confine=False,
+    outcome = run_cases("engine.add", cases.case_list("engine.add"), files, Limits(wall=30, cpu=20), confine=False,
                         sandbox=plan("available"))
     written = [line.split()[0] for line in outcome.output.splitlines() if line.endswith(" written")]
     assert written == ["fill"], outcome.output

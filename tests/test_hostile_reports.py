@@ -225,7 +225,7 @@ HIDDEN_SEED = 4321
 def hidden_numbers(test_id):
     """The hidden cases' input numbers as they could be written: repr and 6 significant digits."""
     found = set()
-    for case in case_lib.build(test_id, seed=HIDDEN_SEED, hidden=True):
+    for case in case_lib.case_list(test_id, seed=HIDDEN_SEED, hidden=True):
         for value in case.values():
             if isinstance(value, float) and len(repr(abs(value))) >= 7:  # drawn, not hand-picked like 0.5
                 found |= {repr(abs(value)), f"{abs(value):.6g}"}
@@ -274,7 +274,7 @@ def test_a_training_loop_that_returns_its_hidden_data_shows_none_of_it(tmp_path)
     assert loop.score == 0 and loop.hidden_cases > 0
     assert loop.detail and loop.detail["student"] is None  # the curves keep the reference's and PyTorch's only
     text = all_views(report)
-    points = {x for case in case_lib.build("train.loop", seed=HIDDEN_SEED, hidden=True) for (xy, _) in case["split"]
+    points = {x for case in case_lib.case_list("train.loop", seed=HIDDEN_SEED, hidden=True) for (xy, _) in case["split"]
               for x in xy}
     assert len(points) > 10
     leaked = {x for x in points if repr(x) in text or f"{x:.6g}" in text}

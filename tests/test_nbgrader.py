@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GRADE_IDS = {t.replace(".", "_"): t for t in TEST_IDS}
 HIDDEN_SEED = 424242
-EXP_PUBLIC = sorted({c["a"] for c in cases.build("engine.exp")})
+EXP_PUBLIC = sorted({c["a"] for c in cases.case_list("engine.exp")})
 
 # The first answer cell of a submission that tries everything the kernel allows: its own `check`,
 # a rewritten sys.modules entry, the kit's grader functions, builtins and torch all report full
@@ -75,7 +75,7 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     settings = root / "grader.toml"
     settings.write_text(f"[grading]\nhidden_seed = {HIDDEN_SEED}\n")
-    layout = course_lib.build(root / "nbgrader", settings_file=settings)
+    layout = course_lib.build_course(root / "nbgrader", settings_file=settings)
     return root / "nbgrader", layout
 
 
@@ -188,7 +188,7 @@ def test_a_broken_op_costs_only_its_own_cell(autograded):
     _, scores = autograded
     broken = scores["broken"]
     assert broken["engine_tanh"] < DEFAULT_POINTS["engine.tanh"]
-    public, hidden = len(cases.build("engine.exp")), len(cases.build("engine.exp", seed=HIDDEN_SEED, hidden=True))
+    public, hidden = len(cases.case_list("engine.exp")), len(cases.case_list("engine.exp", seed=HIDDEN_SEED, hidden=True))
     assert broken["engine_exp"] == pytest.approx(DEFAULT_POINTS["engine.exp"] * public / (public + hidden), abs=1e-3)
     others = {gid: s for gid, s in broken.items() if gid not in ("engine_tanh", "engine_exp")}
     assert others == {gid: DEFAULT_POINTS[GRADE_IDS[gid]] for gid in others}
@@ -239,7 +239,7 @@ def test_feedback_has_per_op_messages_and_no_hidden_values(course, autograded):
     html = (course_dir / "feedback/broken/micrograd/micrograd.html").read_text()
     assert "engine.tanh: " in html and "engine.exp: " in html and "hidden case" in html
     assert "engine.log: 2/2 points" in html
-    for case in cases.build("engine.exp", seed=HIDDEN_SEED, hidden=True):
+    for case in cases.case_list("engine.exp", seed=HIDDEN_SEED, hidden=True):
         want = expect.expected("engine.exp", case)
         for value in [case["a"]] + [v for v in want.values() if isinstance(v, float)]:
             for shown in {repr(value), f"{value:g}", f"{value:.6g}", f"{value:.4f}"}:

@@ -35,7 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 KIT_PARTS = ("grader", "micrograd_ref", "solutions", "pyproject.toml", "grader.toml")
 CLASSMATES = ("z_classmate", "z_classmate2")
 HIDDEN_SEED = 1234
-EXP_PUBLIC = sorted({c["a"] for c in cases.build("engine.exp")})
+EXP_PUBLIC = sorted({c["a"] for c in cases.case_list("engine.exp")})
 BROKEN_METADATA = ("m1_grade_id_int", "m2_nbgrader_meta_str", "m3_source_ints", "m4_grade_id_list",
                    "u1_answer_as_grade", "u2_new_grade_cell", "u4_renamed_test")
 LINKED = ("s2_linked_notebook", "s3_linked_folder")
@@ -459,7 +459,7 @@ def test_feedback_shows_no_hidden_value_the_submission_prints_or_raises(graded):
     assert done.returncode == 0, done.stdout + done.stderr
     html = (course / "feedback/l1_leak/micrograd/micrograd.html").read_text()
     assert "engine.exp: " in html and "hidden case" in html
-    for case in cases.build("engine.exp", seed=HIDDEN_SEED, hidden=True):
+    for case in cases.case_list("engine.exp", seed=HIDDEN_SEED, hidden=True):
         want = expect.expected("engine.exp", case)
         for value in [case["a"]] + [v for v in want.values() if isinstance(v, float)]:
             for shown in {repr(value), f"{value:g}", f"{value:.6g}", f"{value:.4f}"}:

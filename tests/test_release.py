@@ -27,7 +27,7 @@ NAME = re.compile(r"[A-Za-z_]\w*")
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "student"
-    release.build(out)
+    release.build_student_kit(out)
     return out
 
 
@@ -109,7 +109,7 @@ def test_stored_reference_values_agree_with_live_pytorch(kit, torch):
     stored = json.loads((kit / "grader" / "data" / "reference_values.json").read_text())
     count = 0
     for test_id in TEST_IDS:
-        for case in cases.build(test_id):
+        for case in cases.case_list(test_id):
             value = stored[expect.store_key(test_id, case)]
             assert compare.agree(value, torch_expect.expected(test_id, case)), (test_id, case)
             count += 1

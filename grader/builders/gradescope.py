@@ -89,7 +89,7 @@ def _toml_value(v):
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def build(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
+def build_autograder_zip(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
     """Write the autograder zip; returns (path, hidden seed). Needs PyTorch (here, not in the container)."""
     from grader.pipeline import torch_expect
 
@@ -134,7 +134,7 @@ def add_arguments(parser):
 
 def run(args):
     try:
-        out, seed = build(args.out, args.config, args.hidden_seed)
+        out, seed = build_autograder_zip(args.out, args.config, args.hidden_seed)
     except (config.ConfigError, tomllib.TOMLDecodeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ from grader import config
 from grader.atomic import write_atomic
 from grader.paths import KIT_ROOT
 from grader.spec import PARTS, TEST_IDS
-from grader.builders.stubs import AnswerKeyError, build as check_key, parse_key
+from grader.builders.stubs import AnswerKeyError, render_exercises as check_key, parse_key
 
 ASSIGNMENT = "micrograd"
 NOTEBOOK = "micrograd"
@@ -341,7 +341,7 @@ def nbgrader(course_dir, *args, check=True, capture=False):
                           text=True, capture_output=capture)
 
 
-def build(course_dir=DEFAULT_OUT, solutions_dir=KIT_ROOT / "solutions", settings_file=None):
+def build_course(course_dir=DEFAULT_OUT, solutions_dir=KIT_ROOT / "solutions", settings_file=None):
     """Write the course and generate its release (`nbgrader generate_assignment micrograd`)."""
     layout = write_course(course_dir, solutions_dir, settings_file)
     done = nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force", check=False, capture=True)
@@ -362,7 +362,7 @@ def add_arguments(parser):
 def run(args):
     """Build the course; print where it is and what to do next; 0 on success, 1 otherwise."""
     try:
-        layout = build(args.out, args.solutions, args.config)
+        layout = build_course(args.out, args.solutions, args.config)
     except AnswerKeyError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

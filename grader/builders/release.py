@@ -73,7 +73,7 @@ def reference_values():
     """The reference's values of every public case, keyed as grader/pipeline/expect.py looks them up."""
     store = {}
     for test_id in TEST_IDS:
-        for case in cases.build(test_id):
+        for case in cases.case_list(test_id):
             store[expect.store_key(test_id, case)] = expect.expected(test_id, case)
     return store
 
@@ -81,7 +81,7 @@ def reference_values():
 def check_torch_store():
     """Stop when the stored PyTorch values do not cover the current public cases."""
     stored = public_torch()
-    stale = [t for t in TEST_IDS if t not in stored or stored[t]["digest"] != cases.fingerprint(cases.build(t))]
+    stale = [t for t in TEST_IDS if t not in stored or stored[t]["digest"] != cases.fingerprint(cases.case_list(t))]
     if stale:
         raise ReleaseError(f"grader/data/public_torch.json is out of date for {', '.join(stale)}: "
                            "run `python -m grader expectations`")
@@ -131,11 +131,11 @@ def requirements(shipped):
     return "\n".join(keep) + "\n"
 
 
-def build(out=DEFAULT_OUT):
+def build_student_kit(out=DEFAULT_OUT):
     """Write the student kit to `out` (replacing it only once the new one is complete); returns `out`."""
     out = pathlib.Path(out)
     check_torch_store()
-    exercises = stubs.build(SOLUTIONS)
+    exercises = stubs.render_exercises(SOLUTIONS)
     tmp = out.with_name(f".{out.name}.new")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "exercises").mkdir(parents=True)
@@ -179,7 +179,7 @@ def add_arguments(parser):
 
 def run(args):
     try:
-        out = build(args.out)
+        out = build_student_kit(args.out)
     except (ReleaseError, stubs.AnswerKeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -298,7 +298,7 @@ def _key_line(key, body_row):
     return None, max(1, body_row - shift)
 
 
-def build(solutions_dir, ids=TEST_IDS):
+def render_exercises(solutions_dir, ids=TEST_IDS):
     """Parse and render every `*.py` of the answer key: {file name: exercise text}.
 
     Raises `AnswerKeyError` listing every problem in every file; every id of `ids` whose part has
@@ -369,7 +369,7 @@ class Plan:
 def plan(solutions_dir, exercises_dir, ids=TEST_IDS):
     """Compare what the answer key generates with what `exercises_dir` holds; write nothing."""
     exercises_dir = Path(exercises_dir)
-    rendered = build(solutions_dir, ids)
+    rendered = render_exercises(solutions_dir, ids)
     last = read_manifest(exercises_dir)
     changed, stale, edited = [], [], []
     for name in sorted(set(rendered) | set(last)):

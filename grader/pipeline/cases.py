@@ -9,7 +9,7 @@ import json
 
 from grader.exercises import PUBLIC_SEED, kit
 
-__all__ = ["PUBLIC_SEED", "build", "fingerprint"]
+__all__ = ["PUBLIC_SEED", "case_list", "fingerprint"]
 
 
 def fingerprint(data):
@@ -17,7 +17,7 @@ def fingerprint(data):
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def build(test_id, seed=PUBLIC_SEED, hidden=False, registry=None):
+def case_list(test_id, seed=PUBLIC_SEED, hidden=False, registry=None):
     """The list of cases for `test_id`: the public ones, or (hidden=True) a fresh draw from `seed`."""
     registry = registry or kit()
     if test_id not in registry:

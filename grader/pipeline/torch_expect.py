@@ -58,9 +58,9 @@ def build_store(test_ids=None, hidden_seed=None, registry=None):
     registry = registry or kit()
     store = {}
     for test_id in test_ids or registry.test_ids:
-        chosen = cases.build(test_id, registry=registry)
+        chosen = cases.case_list(test_id, registry=registry)
         if hidden_seed is not None:
-            chosen += cases.build(test_id, seed=hidden_seed, hidden=True, registry=registry)
+            chosen += cases.case_list(test_id, seed=hidden_seed, hidden=True, registry=registry)
         store[test_id] = {"digest": cases.fingerprint(chosen),
                           "values": [expected(test_id, c, registry) for c in chosen]}
     return store
