@@ -4,6 +4,7 @@ of the attacker and of correct code, files unchanged, nothing leaked, no process
 without its defence. Where it applies, an attack runs twice: with the grader as root and as an
 unprivileged user (nobody), whose sandbox is then an unprivileged user namespace.
 """
+import dataclasses
 import json
 import os
 import pathlib
@@ -595,7 +596,7 @@ def test_the_gradescope_autograder_does_not_follow_a_linked_upload(autograder_zi
 
 @needs_bwrap
 def test_without_landlock_bubblewrap_alone_leaves_only_the_sized_work_folder_writable():
-    """Each layer holds on its own: here bubblewrap, with Landlock left out (confine=False)."""
+    """Each layer holds on its own: here bubblewrap, with Landlock left out of the plan (landlock=0)."""
     from grader.pipeline import cases
     from grader.pipeline.sandbox import plan, run_cases
 
@@ -619,8 +620,8 @@ if not getattr(sys, "_wrote", False):
     caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith("CapEff")]
     print("capabilities", caps[0])
 ''')).files
-    outcome = run_cases("engine.add", cases.case_list("engine.add"), files, Limits(wall=30, cpu=20), confine=False,
-                        sandbox=plan("available"))
+    outcome = run_cases("engine.add", cases.case_list("engine.add"), files, Limits(wall=30, cpu=20),
+                        sandbox=dataclasses.replace(plan("available"), landlock=0))
     written = [line.split()[0] for line in outcome.output.splitlines() if line.endswith(" written")]
     assert written == ["fill"], outcome.output
     assert "capabilities 0000000000000000" in outcome.output, outcome.output

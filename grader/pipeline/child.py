@@ -465,7 +465,6 @@ def main():
     student_files = set(job["student_files"])
     source = job.get("source") or part + ".py"
     definitions_only = bool(job.get("definitions_only"))
-    sys.setrecursionlimit(job.get("recursion_limit", 1000))
     limit(job["limits"], job.get("nproc"))
     capped_streams(job["limits"]["output"])
     ref = load_reference(job["ref_dir"]) if part != "engine" else {}

@@ -396,12 +396,12 @@ def _defines(node):
 # ---------------------------------------------------------------------------------------------
 # running a test id
 
-def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, recursion_limit=1000,
-              confine=True, sandbox=None, source=None, definitions_only=False):
+def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, sandbox=None, source=None,
+              definitions_only=False):
     """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
     contained child against the student's `files` (name -> bytes, from grader/pipeline/intake.py; a folder is
     read with the same intake); never raises for anything the student's code does. `sandbox`
-    (default: what this platform offers) picks the layers; `confine=False` leaves out Landlock.
+    (default: what this platform offers) picks the layers, Landlock included (`landlock=0` leaves it out).
     `source`: the relative path of the file this test id loads (grader/pipeline/shapes.py); given, every file
     of `files` is copied (helpers, a package's folders), else the kit's three files only, the part's
     own loaded. `definitions_only`: the child leaves the loaded file's top-level loops and calls out
@@ -432,10 +432,10 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
             "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
-            "student_files": names, "recursion_limit": recursion_limit,
+            "student_files": names,
             "source": source or f"{test_id.split('.')[0]}.py", "site": layout.get("site", []),
             "definitions_only": bool(definitions_only),
-            "limits": dataclasses.asdict(limits), "landlock": bool(confine and sandbox.mode != "none"),
+            "limits": dataclasses.asdict(limits), "landlock": bool(sandbox.landlock),
             "read": layout["read"], "write": layout["write"], "ref_dir": layout["ref_dir"],
             "become": list(run_as) if run_as and not sandbox.bwrap else None,
             "nproc": limits.processes if sandbox.bwrap or run_as else None,
