@@ -216,3 +216,16 @@ def test_the_readmes_local_run_works_with_relative_paths(autograder_zip, tmp_pat
         shutil.rmtree(root)
     assert proc.returncode == 0, proc.stderr
     assert results["score"] == pytest.approx(FULL)
+
+
+def test_gradescopes_results_are_a_dict_that_the_text_format_writes():
+    from grader.results import Report, TestResult
+    from grader.views import reports
+
+    t = TestResult("engine.add", 1.0, 2.0, 1, 2, "failed", "1/2 cases pass", hidden_cases=3, elapsed=0.25)
+    report = Report("s", [t], 1.0, 2.0, hidden=True)
+    data = reports.gradescope(report)
+    assert isinstance(data, dict)  # the autograder adds its settings to it without parsing a string back
+    assert data["tests"][0] == {"name": "engine.add", "score": 1.0, "max_score": 2.0, "status": "failed",
+                                "output": "1/2 cases pass", "visibility": "after_published", "execution_time": 0.25}
+    assert json.loads(reports.render(report, "gradescope")) == data

@@ -1,5 +1,7 @@
 """The grader's modules import one another without cycles (at module level, where an import runs
-when the module is first imported), and each imports alone in a fresh interpreter."""
+when the module is first imported), each imports alone in a fresh interpreter, and the layout's
+layers hold: the pipeline, the views, the class tools, the builders and the integrations import
+each other only in the flow's direction, at any level (imports inside functions included)."""
 import ast
 import pathlib
 import subprocess
@@ -64,3 +66,55 @@ def test_no_module_of_the_grader_imports_itself_through_others():
 def test_each_exercise_module_imports_alone(name):
     proc = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def all_imports(path, name, known):
+    """The grader modules `path` imports anywhere, inside functions too (a package import counts as
+    its module's when the name imported is a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name in known}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader"):
+            subs = {f"{node.module}.{a.name}" for a in node.names} & set(known)
+            found |= subs or ({node.module} & set(known))
+    return found - {name}
+
+
+def under(name, prefixes):
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+SHARED = ("grader.paths", "grader.atomic", "grader.results", "grader.escape")
+SUBPACKAGES = ("grader.pipeline", "grader.views", "grader.classroom", "grader.builders", "grader.integrations")
+# (importer, what it never imports, why)
+LAYERS = [
+    (SHARED, SUBPACKAGES + ("grader.exercises",), "the shared modules sit under every layer"),
+    (("grader.pipeline",), ("grader.classroom", "grader.builders", "grader.integrations"),
+     "the pipeline grades one submission and knows nothing of who uses it"),
+    (("grader.views",), ("grader.pipeline.intake", "grader.pipeline.shapes", "grader.pipeline.cases",
+                         "grader.pipeline.sandbox", "grader.pipeline.child", "grader.pipeline.expect",
+                         "grader.pipeline.torch_expect", "grader.pipeline.check", "grader.classroom",
+                         "grader.builders", "grader.integrations"),
+     "a view shows what the pipeline recorded, and runs none of its stages"),
+    (("grader.classroom",), ("grader.builders", "grader.integrations"), "class tools grade, they build nothing"),
+    (("grader.builders",), ("grader.views", "grader.classroom"), "a builder ships code, it shows no report"),
+]
+# batch hands a class to its Dask backend, which grades each student with batch's own function
+MUTUAL_OK = {frozenset({"grader.classroom.batch", "grader.classroom.batch_dask"})}
+
+
+@pytest.mark.parametrize("importers, forbidden, why", LAYERS, ids=[layer[0][0] for layer in LAYERS])
+def test_each_layer_imports_only_in_the_flows_direction(importers, forbidden, why):
+    known = modules()
+    wrong = sorted(f"{name} imports {dep}" for name, path in known.items() if under(name, importers)
+                   for dep in all_imports(path, name, known) if under(dep, forbidden))
+    assert not wrong, f"{why}: " + "; ".join(wrong)
+
+
+def test_no_two_modules_import_each_other_even_inside_functions():
+    known = modules()
+    graph = {name: all_imports(path, name, known) for name, path in known.items()}
+    mutual = sorted({frozenset({a, b}) for a in graph for b in graph[a] if a in graph.get(b, ())
+                     and not b.startswith(a + ".") and not a.startswith(b + ".")} - MUTUAL_OK, key=sorted)
+    assert not mutual, "; ".join(" <-> ".join(sorted(pair)) for pair in mutual)

@@ -11,6 +11,7 @@ import pathlib
 import sys
 
 from grader import escape
+from grader.classroom import results_store
 from grader.paths import TEMPLATES
 from grader.spec import DEFAULT_POINTS, TEST_IDS
 
@@ -123,12 +124,11 @@ def add_arguments(parser):
 
 
 def run(args):
-    from grader.classroom import batch
-    from grader.views.reports import write_atomic
+    from grader.atomic import write_atomic
 
     source = pathlib.Path(args.results)
-    folder = batch.results_dir_for(source) if source.suffix == ".csv" else source
-    results = batch.load_results(folder) if folder.is_dir() else []
+    folder = results_store.results_dir_for(source) if source.suffix == ".csv" else source
+    results = results_store.load_results(folder) if folder.is_dir() else []
     if not results:
         print(f"error: no stored results in {folder}", file=sys.stderr)
         return 2

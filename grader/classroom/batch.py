@@ -33,10 +33,8 @@ from grader.views.reports import write_atomic
 from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
 from grader.pipeline.sandbox import ConfinementMissing, resolve_user
 from grader.pipeline.sandbox import plan as sandbox_plan
+from grader.classroom.results_store import RESULT_VERSION, load_result, load_results, result_path, results_dir_for
 from grader.spec import TEST_IDS
-
-RESULT_VERSION = 1
-
 
 # ---------------------------------------------------------------------------------------------
 # who is in the class, and which of them this run grades
@@ -124,41 +122,6 @@ def kit_hash():
             if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".toml"):
                 h.update(str(path.relative_to(KIT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
-
-
-def results_dir_for(out_csv):
-    """grades.csv -> grades/ beside it."""
-    out_csv = pathlib.Path(out_csv)
-    return out_csv.with_name(out_csv.stem)
-
-
-MAX_NAME = 200  # bytes of a folder name kept in its result's file name: room for ".json" and a temporary name
-
-
-def result_path(results_dir, student):
-    """Where student `student`'s stored result goes: grades/<name>.json, or for a folder name too long
-    for that (and for the temporary name it is written through), its start and a hash of the whole."""
-    name, raw = student, os.fsencode(student)
-    if len(raw) > MAX_NAME:
-        name = os.fsdecode(raw[:MAX_NAME - 20]) + "-" + hashlib.sha256(raw).hexdigest()[:16]
-    return pathlib.Path(results_dir) / f"{name}.json"
-
-
-def load_result(path):
-    """A stored result (dict), or None when it is missing or unreadable (then it is graded again)."""
-    try:
-        data = json.loads(pathlib.Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("version") != RESULT_VERSION or "student" not in data:
-        return None
-    return data
-
-
-def load_results(results_dir):
-    """Every stored result in `results_dir`, sorted by student."""
-    found = (load_result(p) for p in sorted(pathlib.Path(results_dir).glob("*.json")))
-    return sorted((r for r in found if r), key=lambda r: r["student"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import sys
 import time
 
 from grader import config
+from grader.atomic import write_atomic
 from grader.pipeline import check, intake
 from grader.views import reports
 from grader.paths import SETTINGS, STUDENT_FILES, gradescope_torch
@@ -32,8 +33,8 @@ def find_submission(folder):
 
 def results_json(report, options):
     """Gradescope's results.json for `report`, with the instructor's visibility settings."""
-    data = json.loads(reports.gradescope(report, visibility=options.get("visibility", "visible"),
-                                         hidden_visibility=options.get("hidden_visibility", "after_published")))
+    data = reports.gradescope(report, visibility=options.get("visibility", "visible"),
+                              hidden_visibility=options.get("hidden_visibility", "after_published"))
     data["stdout_visibility"] = options.get("stdout_visibility", "hidden")
     if "results_visibility" in options:
         data["visibility"] = options["results_visibility"]
@@ -68,7 +69,7 @@ def main(root=None):
     except Exception as exc:  # the student still gets a results file that says what happened
         content = failure_json(f"{type(exc).__name__}: {exc}")
         print(f"autograder error: {type(exc).__name__}: {exc}", file=sys.stderr)
-    reports.write_atomic(results, content)
+    write_atomic(results, content)
     print(f"graded in {time.monotonic() - started:.1f} s; wrote {results}")
     return 0
 

@@ -452,6 +452,7 @@ def add_arguments(parser):
 
 
 def run(args):
+    from grader.atomic import write_atomic
     from grader.views import reports
 
     try:
@@ -477,7 +478,7 @@ def run(args):
         print(f"sandbox: {report.confinement}", file=sys.stderr)
     reports.emit(report, args.format, args.out)
     if getattr(args, "html", None):
-        reports.write_atomic(args.html, reports.render(report, "html"))
+        write_atomic(args.html, reports.render(report, "html"))
         print(f"HTML report (graphs and curves): {args.html}")
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass

@@ -12,10 +12,11 @@ import graphviz
 import jinja2
 
 from grader import escape
-from grader.views import report_graphs, reports
+from grader.views import report_graphs
 from grader.pipeline.compare import LABELS
 from grader.exercises import kit
 from grader.paths import TEMPLATES, score_text
+from grader.views.summary import STATUS_WORD, everything_graded
 from grader.views.report_graphs import differs, show
 
 MAX_ROWS = 40  # a values table longer than this keeps only the rows that differ
@@ -45,10 +46,10 @@ def render(report, registry=None):
     counts = {s: sum(1 for t in report.tests if t.status == s) for s in ("passed", "failed", "error", "not_attempted")}
     return env.get_template("report.html").render(
         report=report, sections=sections, counts=counts, drawing=drawing,
-        everything=reports.everything_graded(report),
+        everything=everything_graded(report),
         todo=[t.id for t in report.tests if t.status == "not_attempted"],
         install_graphviz=report_graphs.INSTALL_GRAPHVIZ, anchor=_anchor,
-        num=score_text, status_word=reports.STATUS_WORD,
+        num=score_text, status_word=STATUS_WORD,
         wrong_grad=report_graphs.WRONG_GRAD, wrong_data=report_graphs.WRONG_DATA)
 
 

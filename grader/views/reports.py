@@ -1,4 +1,5 @@
-"""Views of a Report: a terminal table, JSON, Gradescope's results.json. Written atomically."""
+"""Views of a Report: a terminal table, JSON, Gradescope's results (a dict), and `render`, which
+gives any format (the HTML page too) as text. Written atomically."""
 import io
 import json
 import os
@@ -8,9 +9,7 @@ import sys
 from grader import escape
 from grader.atomic import write_atomic
 from grader.paths import SCHEMA_PATH, score_text
-
-STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "not_attempted": "yellow"}
-STATUS_WORD = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "not_attempted": "todo"}
+from grader.views.summary import STATUS_STYLE, STATUS_WORD, everything_graded
 
 
 def text(report, color=None, width=100):
@@ -83,13 +82,6 @@ def text(report, color=None, width=100):
     return buf.getvalue()
 
 
-def everything_graded(report):
-    """Whether the report holds every test id (not a selection of parts or ops)."""
-    from grader.spec import TEST_IDS
-
-    return {t.id for t in report.tests} >= set(TEST_IDS)
-
-
 def _use_color():
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
@@ -120,7 +112,7 @@ def feedback_lines(t):
 
 
 def gradescope(report, visibility="visible", hidden_visibility="after_published"):
-    """Gradescope's results.json: one test per test id, named by the id."""
+    """Gradescope's results.json, as a dict: one test per test id, named by the id."""
     report = escape.cleaned(report)
     tests = []
     for t in report.tests:
@@ -132,8 +124,8 @@ def gradescope(report, visibility="visible", hidden_visibility="after_published"
             "execution_time": round(t.elapsed, 3),
         })
     sandbox = f"\nsandbox: {report.confinement}" if report.confinement else ""
-    return json.dumps({"score": report.score, "execution_time": report.elapsed, "tests": tests,
-                       "output": f"{report.score:g}/{report.max_score:g} points{sandbox}"}, indent=2) + "\n"
+    return {"score": report.score, "execution_time": report.elapsed, "tests": tests,
+            "output": f"{report.score:g}/{report.max_score:g} points{sandbox}"}
 
 
 def render(report, fmt, color=None):
@@ -143,7 +135,7 @@ def render(report, fmt, color=None):
     if fmt == "json":
         return as_json(report)
     if fmt == "gradescope":
-        return gradescope(report)
+        return json.dumps(gradescope(report), indent=2) + "\n"
     if fmt == "html":
         from grader.views import html_report
 
