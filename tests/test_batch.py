@@ -118,6 +118,32 @@ def test_merge_combines_shards_and_refuses_conflicts(tmp_path):
         batch.merge(tmp_path / "again.csv", [tmp_path / "shard1.csv", tmp_path / "shard2.csv"])
 
 
+def test_analytics_groups_raised_exceptions_by_their_recorded_name_not_the_messages_wording():
+    def raised(student, problem):
+        failure = {"case": 1, "description": "", "inputs": {}, "expected": None, "got": None, "problem": problem}
+        test = {"id": "engine.tanh", "score": 0.0, "max_score": 1.0, "status": "failed", "summary": "", "elapsed": 0.1,
+                "failure": failure, "detail": {"raised": "TypeError"}}
+        return {"student": student, "report": {"tests": [test], "score": 0.0, "max_score": 1.0, "elapsed": 1.0}}
+
+    results = [raised("a", "TypeError: unsupported operand"),
+               raised("b", "raised TypeError (its message is not shown: this test has hidden cases)")]
+    (tanh,) = analytics.summarize(results, test_ids=("engine.tanh",))["ops"]
+    assert tanh.mistakes == [("raised TypeError", 2, ["a", "b"])]
+
+
+def test_the_pipeline_records_what_the_first_failing_case_raised(tmp_path):
+    from grader.config import Settings
+    from grader.pipeline import check
+    from grader.pipeline.sandbox import Limits
+
+    engine = (ROOT / "solutions" / "engine.py").read_text()
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "engine.py").write_text(engine.replace("def tanh(self):", "def tanh(self):\n        raise KeyError('x')", 1))
+    (tanh,) = check.grade(sub, ["engine.tanh"], Settings(limits=Limits(wall=30.0, cpu=20.0))).tests
+    assert tanh.status == "failed" and tanh.detail["raised"] == "KeyError"
+
+
 def test_analytics_counts_from_stored_results():
     def result(student, statuses, elapsed=1.0):
         tests = [{"id": t, "score": 1.0 if s == "passed" else 0.0, "max_score": 1.0, "status": s,

@@ -1,6 +1,7 @@
 """The HTML report: a buggy submission's page shows the marked graph, the value tables and the curves;
 it needs nothing from the network, survives a missing `dot`, and renders in a real Chromium."""
 import dataclasses
+import json
 import math
 import pathlib
 import re
@@ -13,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grader.exercises import kit
 from grader.pipeline import check
 from grader.views import html_report, report_graphs
-from grader.results import Failure, Report
+from grader.results import Failure, Report, from_dict
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -202,9 +204,9 @@ def test_without_matplotlib_the_losses_are_a_table(buggy_report, monkeypatch):
 def test_big_graphs_are_described_not_drawn():
     chain = Failure(case=8, description="", inputs={"name": "a chain", "chain": 10_000, "local": 1.0, "deep": True},
                     expected={"grads": [1.0] * 10_001}, got=None, problem="RecursionError")
-    assert report_graphs.case_graph("engine.backward", chain) is None
+    assert check.graph_data(kit()["engine.backward"], [chain]) == {"case": 8, "root": None, "nodes": None}
     hidden = Failure(case=9, description="hidden case 9", inputs={}, expected=None, got=None, problem="differs")
-    assert report_graphs.case_graph("engine.tanh", hidden) is None
+    assert check.graph_data(kit()["engine.tanh"], [hidden]) is None
 
 
 # anything a student's code can send back: numbers, NaN as the report stores it, text, nesting
@@ -327,3 +329,19 @@ def test_correct_report_renders_in_chromium(tmp_path):
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
     distinct, inked = colours(png)
     assert distinct > 50 and inked > 0.03, (distinct, inked)
+
+
+def test_the_graph_drawn_is_the_one_the_results_record(buggy_report):
+    """The view draws the graph the pipeline recorded in the result (plain data, kept through JSON),
+    and builds none of its own."""
+    t = next(t for t in buggy_report.tests if t.id == "engine.tanh")
+    stored = from_dict(json.loads(buggy_report.to_json()))
+    again = next(s for s in stored.tests if s.id == "engine.tanh")
+    drawn = report_graphs.as_text(report_graphs.recorded_graph(again, again.failure))
+    assert drawn == report_graphs.as_text(report_graphs.recorded_graph(t, t.failure))
+    assert "yours: grad" in drawn
+    relabelled = json.loads(json.dumps(t.detail))
+    relabelled["graph"]["nodes"][0]["label"] = "recorded"
+    assert "recorded" in report_graphs.as_text(report_graphs.recorded_graph(dataclasses.replace(t, detail=relabelled),
+                                                                             t.failure))
+    assert report_graphs.recorded_graph(dataclasses.replace(t, detail={}), t.failure) is None

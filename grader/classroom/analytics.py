@@ -73,9 +73,9 @@ def _mistake(test):
         return "not attempted (still raises NotImplementedError)"
     if test.get("ended"):  # the process failed: timeout, crash, exit, import error
         return test["ended"][:120]
-    failure = test.get("failure") or {}
-    if failure.get("got") is None and failure.get("problem"):  # the student's code raised
-        return failure["problem"].split(":")[0][:120]
+    raised = (test.get("detail") or {}).get("raised")
+    if isinstance(raised, str) and raised:  # the exception's name, recorded by the pipeline
+        return f"raised {raised}"[:120]
     return "wrong values, no known mistake matched"  # "3/8 cases pass" differs per student: one bucket
 
 

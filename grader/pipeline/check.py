@@ -128,6 +128,7 @@ def score(exercise, records, outcome, settings, points):
     if exercise.tolerance:
         rel_tol, abs_tol = max(rel_tol, exercise.tolerance[0]), max(abs_tol, exercise.tolerance[1])
     not_implemented = 0
+    first_error = None  # what the first failing case raised, if it raised
     for record in records:
         record.got, record.error = outcome.results.get(record.index), outcome.errors.get(record.index)
         want, torch_want, got, error = record.reference, record.torch, record.got, record.error
@@ -155,7 +156,7 @@ def score(exercise, records, outcome, settings, points):
             failure.torch = sanitize(torch_want)
         result.failures.append(failure)
         if result.failure is None:
-            result.failure = failure
+            result.failure, first_error = failure, error
             mistake = (diagnose.diagnose_error(test_id, error, exercise) if error
                        else diagnose.diagnose(test_id, record.inputs, got, want, exercise) if got is not None else None)
             if mistake in exercise.mistakes:
@@ -192,7 +193,26 @@ def score(exercise, records, outcome, settings, points):
             result.summary = f"{result.passed}/{result.total} cases pass"
             if result.title:
                 result.summary += f" — {result.title}"
+    if result.status != "not_attempted":
+        graph = graph_data(exercise, result.failures)
+        if graph is not None:
+            result.detail = dict(result.detail, graph=graph)
+        if first_error is not None:  # the class analytics groups students by it (not by a message's wording)
+            result.detail = dict(result.detail, raised=_exception_name(first_error["type"]))
     return result
+
+
+def graph_data(exercise, failures):
+    """What the views draw of the first failing case whose inputs are shown: {"case", "root", "nodes"}
+    from the exercise's `graph` ("nodes" None: too big to draw), or None when nothing is drawn."""
+    shown = next((f for f in failures if f.inputs), None)
+    if shown is None or exercise.graph is None:
+        return None
+    try:
+        graph = exercise.graph(shown)
+    except Exception:  # a picture never costs a grade: whatever the student's values, the page goes without it
+        return None
+    return dict({"case": shown.case}, **(graph.to_dict() if graph is not None else {"root": None, "nodes": None}))
 
 
 def _import_hint(err):

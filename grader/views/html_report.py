@@ -65,7 +65,6 @@ def _anchor(test_id):
 
 def _section(t, drawing, k, registry):
     """Everything the page shows below the table for one test id."""
-    exercise = registry[t.id] if t.id in registry else None
     shown = _shown_failure(t)
     others = [f for f in t.failures if not t.failure or f.case != t.failure.case]
     section = {"test": t, "anchor": _anchor(t.id), "failure": t.failure, "shown": shown,
@@ -73,8 +72,8 @@ def _section(t, drawing, k, registry):
                "rows": [], "rows_note": "", "curves": None, "boundary": None}
     if shown is not None:
         section["inputs"] = case_inputs(t.id, shown.inputs, registry)
-        if exercise is not None and exercise.graph is not None:
-            section["graph"] = _graph(t.id, shown, drawing, k, registry)
+        if ((t.detail or {}).get("graph") or {}).get("case") == shown.case:
+            section["graph"] = _graph(t, shown, drawing, k)
         if shown.expected:
             section["rows"], section["rows_note"] = value_rows(t.id, shown, registry)
     if t.detail and (t.detail.get("case") or {}).get("split") is not None:
@@ -93,8 +92,8 @@ def _shown_failure(t):
 # ---------------------------------------------------------------------------------------------
 # pictures
 
-def _graph(test_id, failure, drawing, k, registry):
-    graph = report_graphs.case_graph(test_id, failure, registry)
+def _graph(test, failure, drawing, k):
+    graph = report_graphs.recorded_graph(test, failure)
     if graph is None:
         return {"svg": None, "text": None, "wrong": [],
                 "why": "This graph is too big to draw; its size is in the case's description."}

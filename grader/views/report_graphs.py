@@ -1,9 +1,10 @@
 """The computation graph of a failing case, for the HTML report.
 
-Each exercise that draws says how (grader/exercises/: its `graph`); the graph is rebuilt
-from the case's recorded inputs with the reference `Value`, and every node
-shows the reference's data and grad as the report recorded them; where the student's number
-differs it is written next to it and the node is coloured. Nothing is graded again here.
+Each exercise that draws says how (grader/exercises/: its `graph`, a CaseGraph built with the
+reference `Value` from the case's inputs); the pipeline records it in the result as plain data
+(`CaseGraph.to_dict`, in TestResult.detail["graph"]), and the view draws that record
+(`recorded_graph`): every node shows the reference's data and grad; where the student's number
+differs it is written next to it and the node is coloured. Nothing is run or graded again here.
 Drawing needs graphviz's `dot`; without it the same graph is given as a text listing.
 """
 import math
@@ -26,11 +27,43 @@ class CaseGraph:
     def __init__(self, root, labels, colors, notes):
         self.root, self.labels, self.colors, self.notes = root, labels, colors, notes
 
+    def to_dict(self):
+        """The graph as plain data: its nodes inputs first, each with its name, op, data, grad,
+        children (indices), fill and note; `root` the index of the output."""
+        from grader.results import sanitize
+
+        nodes, _ = trace(self.root)
+        at = {n: i for i, n in enumerate(nodes)}
+        return {"root": at[self.root], "nodes": [
+            {"label": self.labels.get(n, ""), "op": n._op, "data": sanitize(n.data), "grad": sanitize(n.grad),
+             "children": [at[c] for c in n._prev], "color": self.colors.get(n, ""), "note": self.notes.get(n, "")}
+            for n in nodes]}
+
+    @classmethod
+    def from_dict(cls, data):
+        """A CaseGraph back from its plain data, over nodes that only hold what is drawn."""
+        nodes = []
+        for spec in data["nodes"]:
+            nodes.append(Node(number(spec["data"]), number(spec["grad"]), spec["op"],
+                              tuple(nodes[i] for i in spec["children"])))
+        pick = lambda key: {n: s[key] for n, s in zip(nodes, data["nodes"]) if s[key]}  # noqa: E731
+        return cls(nodes[data["root"]], {n: s["label"] for n, s in zip(nodes, data["nodes"])},
+                   pick("color"), pick("note"))
+
     @property
     def wrong(self):
         """Names of the nodes whose gradient differs, in graph order."""
         nodes, _ = trace(self.root)
         return [self.labels[n] for n in nodes if self.colors.get(n) == WRONG_GRAD]
+
+
+class Node:
+    """A node of a recorded graph: what draw_dot and trace read of a Value, and nothing that computes."""
+
+    __slots__ = ("data", "grad", "_op", "_prev")
+
+    def __init__(self, data, grad, op, prev):
+        self.data, self.grad, self._op, self._prev = data, grad, op, prev
 
 
 def number(x):
@@ -69,15 +102,13 @@ def mark(node, got, want, what, colors, notes, fill):
     notes[node] = f"{notes[node]}; {note}" if node in notes else note
 
 
-def case_graph(test_id, failure, registry=None):
-    """The CaseGraph of a failing case its exercise draws (grader/exercises/), or None when there is
-    nothing to draw."""
-    from grader.exercises import kit
-
-    registry = registry or kit()
-    if not failure or not failure.inputs or test_id not in registry or registry[test_id].graph is None:
+def recorded_graph(test, failure):
+    """The CaseGraph the pipeline recorded for `failure` of `test` (a TestResult), or None when it
+    recorded none for that case or the graph was too big to draw ({"nodes": None})."""
+    data = (test.detail or {}).get("graph")
+    if not isinstance(data, dict) or data.get("case") != failure.case or not data.get("nodes"):
         return None
-    return registry[test_id].graph(failure)
+    return CaseGraph.from_dict(data)
 
 
 def as_svg(graph):
