@@ -160,6 +160,9 @@ def score(exercise, records, outcome, settings, points):
                 result.mistake = mistake
                 result.title, result.hint = exercise.mistakes[mistake]
 
+    note = exercise.note(records)
+    if note:
+        result.warnings.append(note)
     if records and not records[0].hidden:
         extra = exercise.detail(records[0], private)
         if extra is not None:
