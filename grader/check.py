@@ -278,7 +278,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     (default: only when the stored ones do not cover the cases). `torch_store`: precomputed PyTorch
     values that also cover hidden cases (see torch_expectations). `instructor` (default: when there
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
-    out. `files`: the submission already read by grader.intake (else it is read here). `registry`:
+    out. `files`: the submission already read (a grader.shapes.Read, or the kit's three files read by
+    grader.intake; else it is read here). `registry`:
     the exercises (default: the kit's own, grader/exercises/).
     """
     started = time.monotonic()
@@ -290,7 +291,9 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     run_as = resolve_user(settings.run_as)
     sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
-    if files is not None:  # the kit's three files, already read by grader.intake
+    if isinstance(files, shapes.Read):  # any shape, already read by grader.shapes (batch)
+        shaped = shapes.assign(files, test_ids)
+    elif files is not None:  # the kit's three files, already read by grader.intake
         shaped = shapes.Shaped(str(submission), files.files, files.problems,
                                {t: f"{registry[t].part}.py" for t in test_ids if f"{registry[t].part}.py" in files.files},
                                {t: files.problems.get(f"{registry[t].part}.py") or f"{registry[t].part}.py not found"
