@@ -208,8 +208,10 @@ def _import_hint(err):
                 " (read-only; drawing is never run); any other import costs the tests of the file that imports it. "
                 "Your files import each other by plain name (`from engine import Value`) or as a package "
                 "(`from micrograd.engine import Value`).")
-        if top and top not in ("engine", "nn", "train", "micrograd", "utils"):
-            return f"`{top}` is not available while grading. " + rule
+        if top and top not in ("engine", "nn", "train", "micrograd"):
+            return (f"`{top}` is not available while grading: no {top}.py (or {top}/ folder) was handed in with "
+                    "your files, and it is not a package the grader has. A helper module of your own goes beside "
+                    "the file that imports it. " + rule)
         return rule
     if err["type"] == "SystemExit":
         return "Importing your file called sys.exit(): keep code that runs on import to definitions."
