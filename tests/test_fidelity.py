@@ -11,6 +11,7 @@ import importlib.util
 import itertools
 import math
 import pathlib
+import shutil
 import sys
 
 import pytest
@@ -280,3 +281,28 @@ def test_a_missing_file_says_what_was_looked_for_and_where(tmp_path, settings):
     (tmp_path / "engine.py").write_text((CORPUS / "lecture_composite" / "engine.py").read_text())
     result = graded(grade(tmp_path, ["nn.neuron"], settings))["nn.neuron"]
     assert "nn.py not found" in result.summary and "Neuron" in result.summary and "engine.py" in result.summary
+
+
+@pytest.mark.slow
+def test_batch_grades_every_shape_check_takes(tmp_path, settings):
+    import csv
+
+    from grader import batch
+    from grader.spec import TEST_IDS
+
+    shapes = CORPUS.parent
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copytree(shapes / "single", klass / "ada")  # one file and its utils.py
+    (klass / "bo").mkdir()
+    shutil.copyfile(shapes / "micrograd_lecture.ipynb", klass / "bo" / "micrograd_lecture.ipynb")
+    shutil.copytree(shapes / "package", klass / "cy")  # micrograd/engine.py, nn.py, train.py
+    settings = dataclasses.replace(settings, confinement="available")
+    batch.grade_class(klass, tmp_path / "grades.csv", settings, workers=1)
+    rows = list(csv.reader((tmp_path / "grades.csv").read_text().splitlines()))
+    assert rows[0] == ["student", *TEST_IDS, "total"]
+    for row in rows[1:]:
+        student = row[0]
+        checked = grade(klass / student, settings=settings)
+        assert row[1:] == [f"{round(t.score, 4):g}" for t in checked.tests] + [f"{round(checked.score, 4):g}"], student
+        assert checked.full_marks, student  # each shape's answers are right (tests/test_shapes.py)
