@@ -306,3 +306,14 @@ def test_batch_grades_every_shape_check_takes(tmp_path, settings):
         checked = grade(klass / student, settings=settings)
         assert row[1:] == [f"{round(t.score, 4):g}" for t in checked.tests] + [f"{round(checked.score, 4):g}"], student
         assert checked.full_marks, student  # each shape's answers are right (tests/test_shapes.py)
+
+
+def test_an_op_returning_a_number_is_named(tmp_path, settings):
+    source = (CORPUS / "lecture_composite" / "engine.py").read_text()
+    old = "        out = Value(math.exp(x), (self, ), 'exp')\n"
+    assert old in source
+    (tmp_path / "engine.py").write_text(source.replace(old, "        return math.exp(x)\n" + old))
+    engine = load(tmp_path / "engine.py")
+    assert isinstance(engine.Value(1.0).exp(), float) and not gradients_right(engine, "exp")
+    result = graded(grade(tmp_path, ["engine.exp"], settings))["engine.exp"]
+    assert result.score == 0 and result.title == "the op does not return a Value"

@@ -194,6 +194,9 @@ MISTAKES = {
     "returns_none": ("the op returns None",
                      "An op builds the Value out, attaches its _backward and must end with `return out`: "
                      "without it, a.op() is None and nothing can be computed from it."),
+    "not_a_value": ("the op does not return a Value",
+                    "An op returns the Value out it made, so that the graph goes on from it and its _backward can "
+                    "run: a plain number has neither."),
     "forward": ("the forward computation changed",
                 "out.data is given in the exercise file; only the body of _backward is yours. Compare it "
                 "with a fresh copy of the exercise."),

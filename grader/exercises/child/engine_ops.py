@@ -58,10 +58,14 @@ def op_run(mods, case, name):
     if out is None:
         return {"structure": f"{expr} returned None: an op hands back the Value it made (return out)",
                 "mistake": "returns_none"}, None, None
+    if not _isinstance(out, Value):
+        return {"structure": f"{expr} returned {_type(out).__name__}, not a Value: an op hands back the Value it "
+                             "made (return out)", "mistake": "not_a_value"}, None, None
     forward = out.data
     out.grad = case["g"]
     prev = _list(_getattr(out, "_prev", ()) or ())
-    through = any(not any(p is x for x in inputs) for p in prev)  # a node between out and the inputs
+    # a node between out and the inputs, made from others (a constant leaf, like a Value exponent, is not)
+    through = any(not any(p is x for x in inputs) and _getattr(p, "_prev", None) for p in prev)
     if through:
         for v in reversed(traverse(out)):
             step = _getattr(v, "_backward", None)
