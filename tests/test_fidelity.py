@@ -317,3 +317,17 @@ def test_an_op_returning_a_number_is_named(tmp_path, settings):
     assert isinstance(engine.Value(1.0).exp(), float) and not gradients_right(engine, "exp")
     result = graded(grade(tmp_path, ["engine.exp"], settings))["engine.exp"]
     assert result.score == 0 and result.title == "the op does not return a Value"
+
+
+def test_an_optimisers_zero_grad_that_works_only_once_fails(settings):
+    train = load(CORPUS / "once" / "train.py")
+    params = [type("P", (), {"data": x, "grad": 0.5})() for x in (1.0, 2.0)]
+    opt = train.SGD(params)
+    opt.zero_grad()
+    assert all(p.grad == 0 for p in params)
+    for p in params:
+        p.grad = 0.5
+    opt.zero_grad()
+    assert any(p.grad != 0 for p in params)  # the second call resets nothing
+    result = graded(grade(CORPUS / "once", ["train.sgd"], settings))["train.sgd"]
+    assert result.score == 0 and result.title == "zero_grad() works only once"

@@ -60,7 +60,7 @@ def describe(case):
 
 
 MISTAKES = {
-    "zero_grad": nn_common.MISTAKES["zero_grad"],
+    "zero_grad": nn_common.MISTAKES["zero_grad"], "zero_grad_once": nn_common.MISTAKES["zero_grad_once"],
     "adam_no_bias_correction": ("AdamW without bias correction",
                                 "m and v start at 0, so early averages are too small: divide them by "
                                 "(1 - beta**t) before the update."),

