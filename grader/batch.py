@@ -84,8 +84,8 @@ def files_hash(student_dir, submission=None, max_bytes=intake.DEFAULT_MAX_BYTES)
 
 
 def hash_files(submission):
-    """files_hash of a submission already read (grader.shapes.Read)."""
-    return submission.digest()
+    """files_hash of a submission already read (a grader.shapes.Read, or a grader.intake.Submission)."""
+    return shapes.digest(submission.files, submission.problems)
 
 
 def settings_hash(settings):
