@@ -141,6 +141,10 @@ def test_an_op_returning_none_and_a_missing_op_are_named(settings):
     assert tests["engine.exp"].score == 0 and tests["engine.exp"].title == "the op returns None"
     assert tests["engine.log"].score == 0 and tests["engine.log"].title == "Value has no method log"
     assert "AttributeError" not in tests["engine.log"].failure.problem
+    assert not hasattr(engine, "numerical_grad")
+    missing = graded(grade(CORPUS / "returns_none", ["engine.numerical_grad"], settings))["engine.numerical_grad"]
+    assert missing.score == 0 and missing.title == "numerical_grad is not written yet"
+    assert "AttributeError" not in missing.failure.problem
 
 
 def test_a_backward_that_works_only_once_fails(settings):
