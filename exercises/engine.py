@@ -159,8 +159,11 @@ class Value:
            by the time a value passes its gradient on, everything that uses it has already
            added its share.
 
-        Like PyTorch, gradients accumulate into the leaves (values with no inputs) when
-        `backward()` runs twice, while the values in between start again from 0 each time.
+        Each training step builds a fresh graph and calls `backward()` on it once, after
+        `zero_grad()`; this must work every time, not only the first (nothing of one call may
+        linger for the next). What a second `backward()` on the same graph does is up to you and
+        not graded: this answer key lets the leaves accumulate, like PyTorch, and starts the
+        values in between again from 0.
         A recursive walk is the natural way to write step 1, but Python stops at about 1000
         nested calls, so a long chain of ops would crash it: a loop with your own stack works
         for any depth.

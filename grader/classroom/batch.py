@@ -28,7 +28,7 @@ import tempfile
 import time
 
 from grader import config, escape
-from grader.pipeline import intake
+from grader.pipeline import intake, shapes
 from grader.views.reports import write_atomic
 from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
 from grader.pipeline.sandbox import ConfinementMissing, resolve_user
@@ -71,28 +71,21 @@ def in_shard(name, shard):
 # what a stored result must match to be reused
 
 def read_submission(student_dir, max_bytes=intake.DEFAULT_MAX_BYTES):
-    """The student's graded files, read once here through the intake (grader.pipeline.intake.Submission):
-    graders (local threads or Dask workers) get these bytes, never the student's folder."""
-    return intake.read_submission(student_dir, max_bytes=max_bytes)
+    """The student's files, read once here through grader.pipeline.shapes (every shape `check` takes: the kit's
+    three files, one file with helpers, a notebook, a micrograd/ package): graders (local threads or
+    Dask workers) get these bytes, never the student's folder."""
+    return shapes.read(student_dir, max_bytes=max_bytes)
 
 
 def files_hash(student_dir, submission=None, max_bytes=intake.DEFAULT_MAX_BYTES):
-    """A hash of the student's graded files (names and contents, or why a file was refused) as the
-    intake read them (`submission`, else read here): the same files give the same hash."""
+    """A hash of the student's files (names and contents, or why a file was refused) as they were
+    read (`submission`, else read here): the same files give the same hash."""
     return hash_files(submission or read_submission(student_dir, max_bytes=max_bytes))
 
 
 def hash_files(submission):
-    """files_hash of a submission already read (grader.pipeline.intake.Submission)."""
-    h = hashlib.sha256()
-    for name in STUDENT_FILES:
-        h.update(name.encode() + b"\0")
-        if name in submission.files:
-            h.update(submission.files[name])
-        else:  # a missing or refused file hashes as the reason it was not read
-            h.update(b"<" + submission.problems.get(name, "").encode() + b">")
-        h.update(b"\0")
-    return h.hexdigest()
+    """files_hash of a submission already read (a grader.pipeline.shapes.Read, or a grader.pipeline.intake.Submission)."""
+    return shapes.digest(submission.files, submission.problems)
 
 
 def settings_hash(settings):

@@ -50,6 +50,7 @@ class Exercise:
     # (rel, abs): the loosest tolerance this exercise's answers need, e.g. a finite difference's
     # error; the instructor's tolerance applies where it is looser. None: the instructor's alone.
     tolerance: tuple | None = None
+    note: Callable = _none  # [CaseRecord] -> a sentence the report adds to this test id (how it was graded), or None
 
     @property
     def part(self):

@@ -125,6 +125,14 @@ MISTAKES = {
                 "build a topological order first, then go through it in reverse."),
     "twice": ("some node's _backward ran more than once",
               "Reused nodes are reached along several paths: remember which nodes you have visited."),
+    "once": ("backward() works only once",
+             "The first backward() was right; the second, on a fresh graph over the same leaves (as the next "
+             "training step builds), was not. Something survives between calls: a mutable default argument "
+             "(visited=set(), topo=[] in a def line is made once, not per call) or an order kept on the "
+             "class or the module. Make the list and the set inside backward()."),
+    "missing_backward": ("Value has no method backward",
+                         "Write backward() in class Value: order the graph, seed the output's gradient with 1, "
+                         "then call every node's _backward in reverse order."),
     "missed": ("not every node's _backward ran",
                "Every node the output depends on must pass its gradient on, not only the direct inputs."),
 }
@@ -133,8 +141,14 @@ MISTAKES = {
 def diagnose(case, got, want):
     from grader.pipeline.compare import close
 
+    if got.get("mistake"):
+        return got["mistake"]
     nodes = graph_nodes(case)
     grads = got.get("grads")
+    first = got.get("first")
+    if (isinstance(first, list) and len(first) == len(want["grads"]) and all(map(close, first, want["grads"]))
+            and isinstance(grads, list) and not (len(grads) == len(want["grads"]) and all(map(close, grads, want["grads"])))):
+        return "once"
     if isinstance(grads, list) and grads and all(close(v, 0.0) for v in grads):
         return "no_seed"
     calls = got.get("calls") or []
@@ -162,6 +176,7 @@ def diagnose(case, got, want):
 
 EXERCISE = Exercise(
     id="engine.backward", points=6, draw=draw, reference=reference, torch=torch_values,
-    values=protocol.record(grads=protocol.numbers, calls=protocol.calls),
+    values=protocol.one_of(protocol.record(grads=protocol.numbers, calls=protocol.calls, first=protocol.numbers),
+                           protocol.record(structure=protocol.text(), mistake=protocol.text(64))),
     runner=(child_source("engine_backward.py"),), entry="run_backward", describe=describe,
     mistakes=MISTAKES, diagnose=diagnose, inputs=inputs, label=label, graph=graph)

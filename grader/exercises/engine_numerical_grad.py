@@ -73,10 +73,15 @@ MISTAKES = {
     "ng_double_step": ("half the derivative: the run is counted twice",
                        "(f(x + h) - f(x)) spans a run of h: divide by h, not 2h."),
     "ng_sign": ("the sign of the slope is flipped", "Take f at the larger x minus f at the smaller one."),
+    "ng_missing": ("numerical_grad is not written yet",
+                   "numerical_grad(f, x, h=1e-6) is a plain function at the top level of the engine's file, "
+                   "beside class Value: the lecture's first exercise."),
 }
 
 
 def diagnose(case, got, want):
+    if got.get("mistake"):
+        return got["mistake"]
     g, w = got.get("grad"), want["grad"]
     if not isinstance(g, float) or not math.isfinite(g) or abs(w) < 1e-3:
         return None
@@ -90,7 +95,8 @@ def diagnose(case, got, want):
 
 EXERCISE = Exercise(
     id="engine.numerical_grad", points=2, draw=draw, reference=reference, torch=torch_values,
-    values=protocol.record(grad=protocol.number), runner=(child_source("engine_numerical_grad.py"),),
+    values=protocol.one_of(protocol.record(grad=protocol.number),
+                           protocol.record(structure=protocol.text(), mistake=protocol.text(64))), runner=(child_source("engine_numerical_grad.py"),),
     entry="run_numerical_grad", describe=describe, mistakes=MISTAKES, diagnose=diagnose, inputs=inputs,
     label=label,
     # a central difference with h = 1e-6 is off by about 1e-10, a forward one by h * f''(x) / 2, about

@@ -78,7 +78,7 @@ def reference(name, case):
     out.grad = case["g"]
     out._backward()
     grads = [a.grad] if name not in ("add", "mul") or case.get("same") else [a.grad, b.grad]
-    return {"out": float(out.data), "grads": [float(g) for g in grads]}
+    return {"out": float(out.data), "grads": [float(g) for g in grads], "alive": ""}
 
 
 def torch_values(name, case):
@@ -97,7 +97,7 @@ def torch_values(name, case):
     grads = [case["ga"] + a.grad.item()]
     if name in ("add", "mul") and not case.get("same"):
         grads.append(case["gb"] + b.grad.item())
-    return {"out": out.item(), "grads": grads}
+    return {"out": out.item(), "grads": grads, "alive": ""}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,6 +187,16 @@ MISTAKES = {
     "overwrite_no_upstream": ("overwrote .grad and forgot out.grad",
                               "Two things: accumulate into .grad, and scale the local derivative by out.grad."),
     "sign": ("the sign of the gradient is flipped", "Check the sign of the local derivative you wrote."),
+    "noop": ("your _backward changes nothing",
+             "out._backward() must add each input's share of out.grad to that input's .grad. As it is, every "
+             "gradient stays what it was: is _backward written, attached to out (out._backward = _backward), "
+             "and does it change self.grad rather than a copy?"),
+    "returns_none": ("the op returns None",
+                     "An op builds the Value out, attaches its _backward and must end with `return out`: "
+                     "without it, a.op() is None and nothing can be computed from it."),
+    "not_a_value": ("the op does not return a Value",
+                    "An op returns the Value out it made, so that the graph goes on from it and its _backward can "
+                    "run: a plain number has neither."),
     "forward": ("the forward computation changed",
                 "out.data is given in the exercise file; only the body of _backward is yours. Compare it "
                 "with a fresh copy of the exercise."),
@@ -288,6 +298,10 @@ def _explains(got, want, candidate):
 
 
 def diagnose(op, case, got, want):
+    if got.get("mistake"):  # the child recognised it (an op missing, or returning None)
+        return got["mistake"]
+    if got.get("alive"):
+        return "noop"
     if not close(got.get("out"), want["out"]):
         return "forward"
     for name, grads in _op_variants(op, case, want):
@@ -299,8 +313,20 @@ def diagnose(op, case, got, want):
 # ---------------------------------------------------------------------------------------------
 # the seven exercises
 
-VALUES = protocol.record(out=protocol.number, grads=protocol.numbers)
+VALUES = protocol.one_of(
+    protocol.record(out=protocol.number, grads=protocol.numbers, alive=protocol.text(), through=protocol.text(16)),
+    protocol.record(structure=protocol.text(), mistake=protocol.text(64)))
+
+
+def note(op, records):
+    """What the report says when the op was graded through the student's graph (built from other ops)."""
+    if any(isinstance(r.got, dict) and r.got.get("through") == "graph" for r in records):
+        return (f"{op} is built from other ops (its output's _prev does not hold its input): it was graded "
+                "through your graph, with the grader's own traversal from the output, so its gradients also "
+                "depend on the ops it is made of")
+    return None
 RUNNER = (child_source("engine_ops.py"),)
+METHOD = {"add": "__add__", "mul": "__mul__", "pow": "__pow__"}
 
 
 def _op(name, points, draw):
@@ -309,7 +335,10 @@ def _op(name, points, draw):
         reference=lambda case: reference(name, case), torch=lambda case: torch_values(name, case),
         values=VALUES, runner=RUNNER, entry="run_binary" if name in ("add", "mul") else "run_unary",
         entry_args={"name": name}, describe=lambda case: describe(name, case),
-        mistakes={**MISTAKES, **OWN_MISTAKES[name]}, diagnose=lambda case, got, want: diagnose(name, case, got, want),
+        mistakes={**MISTAKES, **OWN_MISTAKES[name], "missing_op": (f"Value has no method {METHOD.get(name, name)}",
+                                                                   f"Write {METHOD.get(name, name)} in class Value: "
+                                                                   "the op, its output and its _backward.")},
+        diagnose=lambda case, got, want: diagnose(name, case, got, want), note=lambda records: note(name, records),
         inputs=inputs, label=label, graph=lambda failure: graph(name, failure))
 
 

@@ -84,12 +84,22 @@ MISTAKES = {
     "order": ("parameters() is missing values or in the wrong order",
               "List each neuron's weights in order, then its bias; layer by layer, neuron by neuron."),
     "zero_grad": ("zero_grad() does not reset every gradient", "Set .grad = 0 on every parameter."),
+    "params_once": ("parameters() works only once",
+                    "Called a second time, parameters() must return the same list again: build a fresh list on "
+                    "every call, and never replace the method by its result (self.parameters = [...]) or add to "
+                    "a list the object keeps."),
+    "zero_grad_once": ("zero_grad() works only once",
+                       "zero_grad() runs before every training step: it must reset every parameter's gradient "
+                       "each time it is called, not only the first."),
 }
 
 
+ONCE = {"order": "parameters() works only once", "zero_grad": "zero_grad() works only once"}  # the child's words
+
+
+
 def structural(case, got, want):
-    if isinstance(got.get("order"), str) and got["order"]:
-        return "order"
-    if isinstance(got.get("zero_grad"), str) and got["zero_grad"]:
-        return "zero_grad"
+    for key, once, name in (("order", "params_once", "order"), ("zero_grad", "zero_grad_once", "zero_grad")):
+        if isinstance(got.get(key), str) and got[key]:
+            return once if got[key].startswith(ONCE[key]) else name
     return None

@@ -17,6 +17,7 @@ def draw(r, hidden):
             "w": [round(r.uniform(-1, 1), 6) for _ in range(nin)], "b": round(r.uniform(-0.5, 0.5), 6),
             "x": [round(r.uniform(-2, 2), 6) for _ in range(nin)],
         })
+    cases[1]["init"] = True  # Neuron(nin, rng=...) draws its weights from rng: checked once, on 2 inputs
     return cases
 
 
@@ -25,7 +26,7 @@ def reference(case):
     nn_common.set_neuron(n, case["w"], case["b"])
     out = n(case["x"])
     out.backward()
-    return {"out": out.data, "grads": [float(p.grad) for p in n.parameters()], "order": ""}
+    return {"out": out.data, "grads": [float(p.grad) for p in n.parameters()], "order": "", "init": ""}
 
 
 def torch_values(case):
@@ -33,7 +34,7 @@ def torch_values(case):
 
     y, w, b = nn_common.torch_linear([(case["w"], case["b"])], torch.tensor(case["x"]), case["nonlin"])
     y.sum().backward()
-    return {"out": y.item(), "grads": nn_common.torch_grads(w, b), "order": ""}
+    return {"out": y.item(), "grads": nn_common.torch_grads(w, b), "order": "", "init": ""}
 
 
 def describe(case):
@@ -42,6 +43,18 @@ def describe(case):
 
 MISTAKES = {
     **nn_common.MISTAKES,
+    "neuron_relu": ("the neuron uses ReLU where tanh is asked for",
+                    "This kit's Neuron is the lecture's: tanh(w . x + b) when nonlin is set (micrograd's own nn.py "
+                    "uses relu there). Use .tanh()."),
+    "init_no_rng": ("Neuron does not take the rng it is given",
+                    "Neuron(nin, nonlin=True, rng=random): draw each weight from rng.uniform(-1, 1), so that a "
+                    "seeded generator always gives the same network."),
+    "init_not_rng": ("the weights are not drawn from the given rng",
+                     "Draw each weight with rng.uniform(-1, 1) from the rng passed to Neuron, not from Python's "
+                     "random module directly: a seeded rng must give the same network every time."),
+    "init_scale": ("the weights are not drawn at the given scale",
+                   "Each weight starts at rng.uniform(-1, 1) * nin**-0.5, one draw per weight, in order: the "
+                   "scale keeps w . x about the same size whatever nin is."),
     "neuron_no_tanh": ("the neuron forgot its nonlinearity", "With nonlin=True the output is tanh(w . x + b)."),
     "neuron_tanh_always": ("tanh was applied although nonlin=False",
                            "With nonlin=False a neuron is linear: just w . x + b."),
@@ -50,9 +63,13 @@ MISTAKES = {
 
 
 def diagnose(case, got, want):
+    if got.get("init_kind") in MISTAKES:
+        return got["init_kind"]
     found = nn_common.structural(case, got, want)
     if found:
         return found
+    if case["nonlin"] and str(got.get("last_op", "")).lower() == "relu":
+        return "neuron_relu"
     act = case["b"] + sum(w * x for w, x in zip(case["w"], case["x"]))
     out = got.get("out")
     if case["nonlin"] and close(out, act) and not close(act, math.tanh(act)):
@@ -67,7 +84,8 @@ def diagnose(case, got, want):
 
 EXERCISE = Exercise(
     id="nn.neuron", points=4, draw=draw, reference=reference, torch=torch_values,
-    values=protocol.record(out=protocol.number, grads=protocol.numbers, order=protocol.text()),
+    values=protocol.record(out=protocol.number, grads=protocol.numbers, order=protocol.text(), init=protocol.text(),
+                           init_kind=protocol.text(32), last_op=protocol.text(32)),
     runner=(child_source("nn_common.py"), child_source("nn_neuron.py")), entry="run_neuron",
     pieces={"engine": (), "data": ()},
     describe=describe, mistakes=MISTAKES, diagnose=diagnose, inputs=nn_common.inputs,

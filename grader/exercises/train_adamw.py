@@ -60,7 +60,7 @@ def describe(case):
 
 
 MISTAKES = {
-    "zero_grad": nn_common.MISTAKES["zero_grad"],
+    "zero_grad": nn_common.MISTAKES["zero_grad"], "zero_grad_once": nn_common.MISTAKES["zero_grad_once"],
     "adam_no_bias_correction": ("AdamW without bias correction",
                                 "m and v start at 0, so early averages are too small: divide them by "
                                 "(1 - beta**t) before the update."),
@@ -68,6 +68,9 @@ MISTAKES = {
                            "AdamW decouples the decay: subtract lr * weight_decay * p from p directly, "
                            "not through the moments."),
     "adam_eps_inside": ("eps inside the square root", "The denominator is sqrt(v_hat) + eps."),
+    "adam_eps_ignored": ("AdamW ignores its eps argument",
+                         "The eps given to AdamW(..., eps=...) belongs in the denominator, sqrt(v_hat) + eps: keep "
+                         "the argument (self.eps = eps) rather than a fixed 1e-8."),
     "adam_decay_no_lr": ("weight decay not scaled by lr", "The decay step is lr * weight_decay * p."),
     "adam_t_not_counted": ("the step count t is not advanced",
                            "Bias correction uses t = 1, 2, 3, ...: count each step before correcting."),
@@ -79,6 +82,8 @@ class _AdamVariant:
 
     def __init__(self, params, lr, betas, eps, weight_decay, mistake):
         self.params, self.lr, (self.b1, self.b2), self.eps, self.wd = params, lr, betas, eps, weight_decay
+        if mistake == "adam_eps_ignored":
+            self.eps = DEFAULTS["eps"]
         self.mistake, self.t = mistake, 0
         self.m = [0.0] * len(params)
         self.v = [0.0] * len(params)
@@ -103,7 +108,7 @@ class _AdamVariant:
 
 
 def diagnose(case, got, want):
-    for mistake in ("adam_no_bias_correction", "adam_coupled_decay", "adam_eps_inside", "adam_decay_no_lr",
+    for mistake in ("adam_no_bias_correction", "adam_coupled_decay", "adam_eps_inside", "adam_eps_ignored", "adam_decay_no_lr",
                     "adam_t_not_counted"):
         variant = reference(case, lambda ps, mistake=mistake, **kw: _AdamVariant(ps, mistake=mistake, **kw))
         if not first_difference(got, variant) and first_difference(want, variant):

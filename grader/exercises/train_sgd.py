@@ -62,7 +62,7 @@ def describe(case):
 
 
 MISTAKES = {
-    "zero_grad": nn_common.MISTAKES["zero_grad"],
+    "zero_grad": nn_common.MISTAKES["zero_grad"], "zero_grad_once": nn_common.MISTAKES["zero_grad_once"],
     "sgd_ascent": ("the parameters move uphill",
                    "The gradient points toward a larger loss: step against it, not along it."),
     "sgd_no_lr": ("the step is not scaled by lr", "Each parameter moves by lr times its gradient."),

@@ -163,6 +163,9 @@ def score(exercise, records, outcome, settings, points):
                 result.mistake = mistake
                 result.title, result.hint = exercise.mistakes[mistake]
 
+    note = exercise.note(records)
+    if note:
+        result.warnings.append(note)
     if records and not records[0].hidden:
         extra = exercise.detail(records[0], private)
         if extra is not None:
@@ -227,8 +230,10 @@ def _import_hint(err):
                 " (read-only; drawing is never run); any other import costs the tests of the file that imports it. "
                 "Your files import each other by plain name (`from engine import Value`) or as a package "
                 "(`from micrograd.engine import Value`).")
-        if top and top not in ("engine", "nn", "train", "micrograd", "utils"):
-            return f"`{top}` is not available while grading. " + rule
+        if top and top not in ("engine", "nn", "train", "micrograd"):
+            return (f"`{top}` is not available while grading: no {top}.py (or {top}/ folder) was handed in with "
+                    "your files, and it is not a package the grader has. A helper module of your own goes beside "
+                    "the file that imports it. " + rule)
         return rule
     if err["type"] == "SystemExit":
         return "Importing your file called sys.exit(): keep code that runs on import to definitions."
@@ -297,7 +302,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     (default: only when the stored ones do not cover the cases). `torch_store`: precomputed PyTorch
     values that also cover hidden cases (see torch_expectations). `instructor` (default: when there
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
-    out. `files`: the submission already read by grader.pipeline.intake (else it is read here). `registry`:
+    out. `files`: the submission already read (a grader.pipeline.shapes.Read, or the kit's three files read by
+    grader.pipeline.intake; else it is read here). `registry`:
     the exercises (default: the kit's own, grader/exercises/).
     """
     started = time.monotonic()
@@ -309,7 +315,9 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     run_as = resolve_user(settings.run_as)
     sandbox = plan(settings.confinement, instructor, settings.python or None, run_as)
     all_cases = {t: build_cases(t, settings.hidden_seed, registry) for t in test_ids}
-    if files is not None:  # the kit's three files, already read by grader.pipeline.intake
+    if isinstance(files, shapes.Read):  # any shape, already read by grader.pipeline.shapes (batch)
+        shaped = shapes.assign(files, test_ids)
+    elif files is not None:  # the kit's three files, already read by grader.pipeline.intake
         shaped = shapes.Shaped(str(submission), files.files, files.problems,
                                {t: f"{registry[t].part}.py" for t in test_ids if f"{registry[t].part}.py" in files.files},
                                {t: files.problems.get(f"{registry[t].part}.py") or f"{registry[t].part}.py not found"

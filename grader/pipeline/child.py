@@ -429,10 +429,12 @@ _ADDR_NO_RANDOMIZE = 0x0040000
 
 
 def fixed_addresses():
-    """Address space randomisation off, so that object addresses, and with them the order of a set
-    of Values (hashed by address), repeat run to run: the same submission gets the same report.
-    The setting takes effect at exec, so the child executes itself again once, its descriptors kept
-    (bubblewrap does not turn randomisation off; where personality() is refused, nothing changes)."""
+    """Address space randomisation off and a fixed hash seed, so that object addresses, and with them
+    the order of a set of Values (hashed by address), and the order of a set of strings repeat run to
+    run: the same submission gets the same report. Both take effect at exec, so the child executes
+    itself again once, its descriptors kept (bubblewrap does not turn randomisation off; where
+    personality() is refused, addresses stay random). `-I` ignores PYTHONHASHSEED, so the second
+    start spells out what -I means (-s -S -P) and passes an environment of its own choosing."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -441,17 +443,20 @@ def fixed_addresses():
         libc = ctypes.CDLL(None, use_errno=True)
         current = libc.personality(ctypes.c_ulong(0xFFFFFFFF))
     except (OSError, AttributeError):
-        return
-    if current < 0 or current & _ADDR_NO_RANDOMIZE:
-        return
-    if libc.personality(ctypes.c_ulong(current | _ADDR_NO_RANDOMIZE)) < 0:
+        current = -1
+    aslr = current >= 0 and not current & _ADDR_NO_RANDOMIZE
+    if aslr and libc.personality(ctypes.c_ulong(current | _ADDR_NO_RANDOMIZE)) < 0:
+        aslr = False
+    if not aslr and not sys.flags.hash_randomization:
         return
     # the pipes at the lowest numbers first: the arguments, and so what is allocated before student
     # code runs, are then the same whatever numbers the parent's descriptors had
     fds = [str(lowest(int(fd))) for fd in sys.argv[1:3]]
     for fd in fds:
         os.set_inheritable(int(fd), True)
-    os.execv(sys.executable, [sys.executable, "-I", "-S", sys.argv[0], *fds])
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "OPENBLAS_NUM_THREADS")}
+    env["PYTHONHASHSEED"] = "0"
+    os.execve(sys.executable, [sys.executable, "-s", "-S", "-P", sys.argv[0], *fds], env)
 
 
 def main():

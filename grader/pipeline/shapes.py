@@ -86,19 +86,56 @@ def _need(test_id):
     return NEEDS.get(test_id) or NEEDS[part_of(test_id)]
 
 
+@dataclasses.dataclass(frozen=True)
+class Read:
+    """A submission's files as read from disk, before any test id is matched to them: plain data,
+    so that one process (batch's client) reads it and another (a worker) grades it. `preferred`:
+    the file given directly, when a file was; `refused`: why nothing at all could be read."""
+
+    folder: str
+    files: dict
+    problems: dict
+    notebooks: dict
+    preferred: tuple = ()
+    refused: str = ""
+
+    def digest(self):
+        """A hash of what was read (see digest)."""
+        return digest(self.files, self.problems)
+
+
+def digest(files, problems):
+    """A hash of a submission's files as read (names and contents, or why a file was not read): the
+    same files give the same hash, whichever reader (this module, grader.pipeline.intake) read them."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(b"F" + name.encode() + b"\0" + files[name] + b"\0")
+    for name in sorted(problems):
+        h.update(b"P" + name.encode() + b"\0" + problems[name].encode() + b"\0")
+    return h.hexdigest()
+
+
 def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
     """The Shaped submission at `path` (a folder or a file); never raises for anything in it."""
+    return assign(read(path, max_bytes), test_ids)
+
+
+def read(path, max_bytes=intake.DEFAULT_MAX_BYTES):
+    """The files of the submission at `path` (a folder or a file), read through the intake; never
+    raises for anything in it."""
     path = os.fspath(path)
     try:
         info = os.lstat(path)
     except OSError as exc:
-        return _empty(path, test_ids, f"{path} cannot be read ({exc.strerror})")
+        return _refused(path, f"{path} cannot be read ({exc.strerror})")
     if stat.S_ISLNK(info.st_mode):
-        return _empty(path, test_ids, f"{path} is a link (links are not followed)")
+        return _refused(path, f"{path} is a link (links are not followed)")
     if stat.S_ISREG(info.st_mode):
         folder, only = os.path.dirname(os.path.abspath(path)), os.path.basename(path)
         if not (only.endswith(".py") or only.endswith(".ipynb")):
-            return _empty(path, test_ids, f"{only} is neither a Python file (.py) nor a notebook (.ipynb)")
+            return _refused(path, f"{only} is neither a Python file (.py) nor a notebook (.ipynb)")
         names, problems = _list(folder, depth=0)
         # the file itself plus the helper modules beside it (no notebooks but this one)
         names = [n for n in names if n == only or (n.endswith(".py") and "/" not in n)]
@@ -107,7 +144,7 @@ def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
         folder, preferred = path, []
         names, problems = _list(folder, depth=MAX_DEPTH)
     else:
-        return _empty(path, test_ids, f"{path} is neither a file nor a folder")
+        return _refused(path, f"{path} is neither a file nor a folder")
     files, notebooks = {}, {}
     for name in names:
         cap = NOTEBOOK_MAX_BYTES if name.endswith(".ipynb") else max_bytes
@@ -135,6 +172,15 @@ def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
         files = {f"micrograd/{n}" if "/" not in n else n: d for n, d in files.items()}
         problems = {f"micrograd/{n}" if "/" not in n else n: d for n, d in problems.items()}
         notebooks = {f"micrograd/{n}": v for n, v in notebooks.items()}
+    return Read(path, files, problems, notebooks, tuple(preferred))
+
+
+def assign(read, test_ids):
+    """The Shaped submission: which of the `read` files each of `test_ids` loads, and what was not found."""
+    if read.refused:
+        return _empty(read.folder, test_ids, read.refused)
+    path, files, problems, notebooks, preferred = (read.folder, read.files, read.problems, read.notebooks,
+                                                   list(read.preferred))
     defined = {name: _defines(data) for name, data in files.items() if name.endswith(".py")}
 
     def shown(name):
@@ -171,6 +217,10 @@ def discover(path, test_ids, max_bytes=intake.DEFAULT_MAX_BYTES):
              else "kit" if all(s == f"{part_of(t)}.py" for t, s in sources.items()) and sources
              else "single file" if len(set(sources.values())) == 1 and sources else "files")
     return Shaped(str(path), files, problems, sources, missing, notebooks, shape, runs_code, prev_sets)
+
+
+def _refused(path, problem):
+    return Read(path, {}, {os.path.basename(path): problem}, {}, (), problem)
 
 
 def _empty(path, test_ids, problem):

@@ -1,11 +1,15 @@
 # engine.backward: the student's backward() on a graph whose nodes and local derivatives the
-# grader chose (each node's _backward is the grader's), so only the traversal is graded.
+# grader chose (each node's _backward is the grader's), so only the traversal is graded. Each
+# graph is built and backpropagated twice, the second time anew on the same leaves (as a training
+# step does with its parameters): a backward() that works only once (a mutable default argument,
+# an order kept on the class or the module) fails there.
 
-def run_backward(mods, case, ref):
-    Value = mods["engine"].Value
-    nodes, calls = [], []
-    specs = case["nodes"] if "nodes" in case else chain(case["chain"], case["local"])
+def build_graph(Value, specs, calls, leaves=None):
+    nodes = []
     for k, spec in enumerate(specs):
+        if leaves is not None and not spec["children"]:
+            nodes.append(leaves[k])
+            continue
         children = tuple(nodes[i] for i in spec["children"])
         v = Value(spec["data"], children, spec.get("op", "f"))
 
@@ -16,8 +20,26 @@ def run_backward(mods, case, ref):
 
         v._backward = _backward
         nodes.append(v)
+    return nodes
+
+
+def run_backward(mods, case, ref):
+    Value = mods["engine"].Value
+    if not _callable(_getattr(Value, "backward", None)):
+        return {"structure": "Value has no method backward", "mistake": "missing_backward"}
+    specs = _list(case["nodes"] if "nodes" in case else chain(case["chain"], case["local"]))
+    calls = []
+    nodes = build_graph(Value, specs, calls)
     nodes[-1].backward()
-    return {"grads": numbers([v.grad for v in nodes]), "calls": calls[:100_000]}
+    first = numbers([v.grad for v in nodes])
+    if "chain" not in case:  # the deep chain is about depth: once is enough
+        leaves = {k: v for k, v in enumerate(nodes) if not specs[k]["children"]}
+        for v in leaves.values():
+            v.grad = 0.0  # what zero_grad() does to a network's parameters between steps
+        del calls[:]
+        nodes = build_graph(Value, specs, calls, leaves)
+        nodes[-1].backward()
+    return {"grads": numbers([v.grad for v in nodes]), "calls": calls[:100_000], "first": first}
 
 
 def chain(depth, local):

@@ -13,7 +13,9 @@ NG_FUNCTIONS = {
 
 
 def run_numerical_grad(mods, case, ref):
-    numerical_grad = mods["engine"].numerical_grad
+    numerical_grad = _getattr(mods["engine"], "numerical_grad", None)
+    if not _callable(numerical_grad):
+        return {"structure": "no function numerical_grad(f, x, h=1e-6) in your engine", "mistake": "ng_missing"}
     f = NG_FUNCTIONS[case["f"]]
     got = numerical_grad(f, case["x"]) if "h" not in case else numerical_grad(f, case["x"], h=case["h"])
     return {"grad": number(got)}

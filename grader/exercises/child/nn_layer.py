@@ -19,5 +19,5 @@ def run_layer(mods, case, ref):
     return {
         "out": numbers(forward),
         "grads": numbers([p.grad for p in expected_params]),
-        "order": param_order(layer.parameters(), expected_params),
+        "order": params_twice(layer, expected_params),
     }

@@ -21,11 +21,14 @@ def run_mlp(mods, case, ref):
     weighted_sum(ref, outs, case["coeffs"]).backward()
     expected_params = [p for n in neurons for p in _list(n.w) + [n.b]]
     grads = [p.grad for p in expected_params]
-    mlp.zero_grad()
-    zeroed = all(p.grad == 0 for p in expected_params)
+
+    def step():  # a fresh forward and backward pass: gradients to zero again
+        weighted_sum(ref, mlp(case["x"]), case["coeffs"]).backward()
+
+    order = params_twice(mlp, expected_params)  # before zero_grad(), which calls parameters() itself
     return {
         "out": numbers(forward),
         "grads": numbers(grads),
-        "order": param_order(mlp.parameters(), expected_params),
-        "zero_grad": "" if zeroed else "zero_grad() left some gradients non-zero",
+        "order": order,
+        "zero_grad": zero_grad_twice(mlp, expected_params, step),
     }

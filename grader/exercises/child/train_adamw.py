@@ -7,6 +7,17 @@ def run_adamw(mods, case, ref):
             p.grad = g
         opt.step()
         trajectory.append(numbers([p.data for p in params]))
-    opt.zero_grad()
-    zeroed = all(p.grad == 0 for p in params)
-    return {"steps": trajectory, "zero_grad": "" if zeroed else "zero_grad() left some gradients non-zero"}
+    return {"steps": trajectory, "zero_grad": zero_twice(opt, params)}
+
+
+def zero_twice(opt, params):
+    """'' when opt.zero_grad() zeroes every gradient, and again once they were set anew, else what went wrong."""
+    for again in (False, True):
+        if again:
+            for p in params:
+                p.grad = 1.0
+        opt.zero_grad()
+        if not all(p.grad == 0 for p in params):
+            return ("zero_grad() works only once: called again, it left some gradients non-zero" if again
+                    else "zero_grad() left some gradients non-zero")
+    return ""

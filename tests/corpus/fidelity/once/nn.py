@@ -1,0 +1,58 @@
+import random
+
+from engine import Value
+
+
+class Module:
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0
+
+
+class Neuron(Module):
+
+    def __init__(self, nin, nonlin=True, rng=random):
+        self.w = [Value(rng.uniform(-1, 1) * nin**-0.5) for _ in range(nin)]
+        self.b = Value(0)
+        self.nonlin = nonlin
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.tanh() if self.nonlin else act
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer(Module):
+
+    def __init__(self, nin, nout, **kwargs):
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        self.params = []
+
+    def __call__(self, x):
+        return [n(x) for n in self.neurons]
+
+    def parameters(self):
+        # collects into a list the layer keeps: a second call returns everything twice
+        for n in self.neurons:
+            self.params.extend(n.parameters())
+        return self.params
+
+
+class MLP(Module):
+
+    def __init__(self, nin, nouts, rng=random):
+        sz = [nin] + nouts
+        self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1, rng=rng) for i in range(len(nouts))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        # computed once, then the method is replaced by its result
+        self.parameters = [p for layer in self.layers for n in layer.neurons for p in n.parameters()]
+        return self.parameters
