@@ -276,11 +276,11 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     values that also cover hidden cases (see torch_expectations). `instructor` (default: when there
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
     out. `files`: the submission already read by grader.intake (else it is read here). `registry`:
-    the exercises (default: the kit's own, grader/exercises/).
+    the exercises (default: the settings', the kit's own plus a course's).
     """
     started = time.monotonic()
     settings = settings or config.Settings()
-    registry = registry or kit()
+    registry = registry or settings.registry
     submission = pathlib.Path(submission)
     test_ids = registry.select(names)
     instructor = settings.hidden_seed is not None if instructor is None else instructor

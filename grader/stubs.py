@@ -19,18 +19,25 @@ nbgrader's ClearSolutions takes any line holding "BEGIN SOLUTION" as a marker, s
 it is compatible with nbgrader; for the same reason a marker may appear only as a comment on a
 line of its own, never inside a string.
 
+A course's own exercises (grader.toml's [course] section) come with answer-key blocks of their own,
+in files named like the kit's (engine.py, ...) in the course's solutions folder: `answer_key` adds
+them to the kit's answer key (a class's methods join the kit's class of that name, after its own;
+imports and other definitions go at the top and the end) and every builder uses the result.
+
 `parse_key` and `render_stub` are the library the notebook and release builders use.
 `write_exercises` is the generator: it checks every file before writing any, writes atomically,
 and never overwrites a file someone edited since it last wrote it (it keeps a manifest of hashes
 in `exercises/`) unless forced, and then only after copying that file to a backup folder.
 """
 import ast
+import functools
 import hashlib
 import io
 import json
 import re
 import shutil
 import sys
+import tempfile
 import time
 import tokenize
 from dataclasses import dataclass
@@ -325,6 +332,90 @@ def build(solutions_dir, ids=TEST_IDS):
     if problems:
         raise AnswerKeyError(problems)
     return rendered
+
+
+# ---------------------------------------------------------------------------------------------
+# a course's answer-key blocks, added to the kit's answer key
+
+SOLUTIONS = ROOT / "solutions"
+
+
+def answer_key(settings=None):
+    """The folder of the answer key `settings` grade with: the kit's solutions/, or, for a course with
+    answer-key blocks of its own, a folder holding the kit's files with the course's added.
+
+    Raises `AnswerKeyError` naming the course's file and line where its blocks are malformed.
+    """
+    course = getattr(settings, "course", None)
+    if course is None or course.solutions is None:
+        return SOLUTIONS
+    return _merged(SOLUTIONS, course.solutions, settings.registry.test_ids)
+
+
+@functools.cache
+def _merged(kit_dir, course_dir, ids):
+    problems, texts = [], {}
+    names = sorted(p.name for p in course_dir.glob("*.py"))
+    if not names:
+        raise AnswerKeyError([Problem(course_dir, 0, "no answer-key files (*.py) in the course's solutions folder")])
+    for name in names:
+        course_file, kit_file = course_dir / name, kit_dir / name
+        if not kit_file.is_file():
+            problems.append(Problem(course_file, 0, f"the kit's answer key has no {name}: a course's files add to "
+                                                    f"one of {', '.join(sorted(p.name for p in kit_dir.glob('*.py')))}"))
+            continue
+        try:
+            parse_key(course_file, ids)  # the course's blocks, checked in its own file and lines
+        except AnswerKeyError as e:
+            problems += e.problems
+            continue
+        texts[name] = add_blocks(kit_file.read_text(encoding="utf-8"), course_file.read_text(encoding="utf-8"))
+    if problems:
+        raise AnswerKeyError(problems)
+    out = Path(tempfile.mkdtemp(prefix="micrograd-answer-key-"))  # once per process (cached)
+    for path in sorted(kit_dir.glob("*.py")):
+        (out / path.name).write_text(texts.get(path.name) or path.read_text(encoding="utf-8"), encoding="utf-8")
+    return out
+
+
+def add_blocks(kit_text, course_text):
+    """The kit's answer-key file with a course's additions: the methods of each class the course
+    file defines join the kit's class of that name (after its own), its imports that the kit's file
+    lacks go after the kit's, and every other statement goes at the end."""
+    kit_lines, lines = kit_text.splitlines(), course_text.splitlines()
+    kit_tree, tree = ast.parse(kit_text), ast.parse(course_text)
+    classes = {n.name: n for n in kit_tree.body if isinstance(n, ast.ClassDef)}
+    kit_imports = [n for n in kit_tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    have = {ast.unparse(n) for n in kit_imports}
+    body = list(tree.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body.pop(0)  # the course file's docstring says what it adds; the kit's file keeps its own
+    inserts, imports, tail = {}, [], []
+    for node in body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if ast.unparse(node) not in have:
+                imports.append(ast.unparse(node))
+        elif isinstance(node, ast.ClassDef) and node.name in classes:
+            inner = list(node.body)
+            if inner and isinstance(inner[0], ast.Expr) and isinstance(inner[0].value, ast.Constant):
+                start = inner[0].end_lineno + 1
+            else:
+                start = node.lineno + 1
+            inserts.setdefault(classes[node.name].end_lineno, []).append([""] + lines[start - 1:node.end_lineno])
+        else:
+            tail += ["", ""] + lines[first - 1:node.end_lineno]
+    out = []
+    last_import = kit_imports[-1].end_lineno if kit_imports else 0
+    for row, line in enumerate(kit_lines, 1):
+        out.append(line)
+        if row == last_import:
+            out += imports
+        for chunk in inserts.get(row, []):
+            out += chunk
+    if imports and not last_import:
+        out = imports + [""] + out
+    return "\n".join(out + tail).rstrip("\n") + "\n"
 
 
 def _digest(data):
