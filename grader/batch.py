@@ -31,7 +31,7 @@ from grader import config, escape, intake
 from grader.reports import write_atomic
 from grader.sandbox import KIT_ROOT, STUDENT_FILES, ConfinementMissing, resolve_user
 from grader.sandbox import plan as sandbox_plan
-from grader.spec import TEST_IDS
+from grader.exercises import ids_in
 
 RESULT_VERSION = 1
 
@@ -217,15 +217,16 @@ def hidden_torch_store(settings):
         from grader import torch_expect
     except ImportError:
         return None
-    return torch_expect.build_store(hidden_seed=settings.hidden_seed)
+    return torch_expect.build_store(hidden_seed=settings.hidden_seed, registry=settings.registry)
 
 
 # ---------------------------------------------------------------------------------------------
 # the gradebook
 
-def csv_text(results, test_ids=TEST_IDS):
+def csv_text(results, test_ids=None):
     """The gradebook: student, one column per test id, total. A student the grader could not
-    grade gets empty cells and `error` as total."""
+    grade gets empty cells and `error` as total. `test_ids`: default the kit's, then a course's own."""
+    test_ids = test_ids or ids_in(results)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([escape.csv_cell(x) for x in ["student", *test_ids, "total"]])

@@ -34,6 +34,7 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -430,12 +431,23 @@ def read_manifest(exercises_dir):
         return {}  # with no trustworthy record, every file that differs counts as edited
 
 
-def _manifest_text(rendered):
+def read_config(exercises_dir):
+    """The settings file (a course's grader.toml) the exercises in `exercises_dir` were made for, or None."""
+    try:
+        name = json.loads((Path(exercises_dir) / MANIFEST).read_text()).get("config")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return (Path(exercises_dir) / name).resolve() if isinstance(name, str) and name else None
+
+
+def _manifest_text(rendered, exercises_dir=None, config=None):
     data = {
         "about": "written by `make stubs`: the SHA-256 of each file as generated, so that edits are never "
                  "overwritten",
         "files": {name: _digest(text.encode()) for name, text in sorted(rendered.items())},
     }
+    if config:  # a course's exercises: graded with its settings (pytest exercises/ reads this)
+        data["config"] = os.path.relpath(Path(config).resolve(), Path(exercises_dir).resolve())
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -457,7 +469,7 @@ class Plan:
         return not (self.changed or self.stale or self.manifest_changed)
 
 
-def plan(solutions_dir, exercises_dir, ids=TEST_IDS):
+def plan(solutions_dir, exercises_dir, ids=TEST_IDS, config=None):
     """Compare what the answer key generates with what `exercises_dir` holds; write nothing."""
     exercises_dir = Path(exercises_dir)
     rendered = build(solutions_dir, ids)
@@ -478,22 +490,22 @@ def plan(solutions_dir, exercises_dir, ids=TEST_IDS):
         # including a file generated here for the first time over existing content.
         if current is not None and last.get(name) != _digest(current):
             edited.append(name)
-    manifest = _manifest_text(rendered)
+    manifest = _manifest_text(rendered, exercises_dir, config)
     manifest_path = exercises_dir / MANIFEST
     manifest_changed = not manifest_path.is_file() or manifest_path.read_text() != manifest
     return Plan(rendered, changed, stale, edited, manifest, manifest_changed)
 
 
-def write_exercises(solutions_dir, exercises_dir, force=False, backup_dir=None, ids=TEST_IDS):
+def write_exercises(solutions_dir, exercises_dir, force=False, backup_dir=None, ids=TEST_IDS, config=None):
     """Generate `exercises_dir` from the answer key in `solutions_dir`; return the `Plan` carried out.
 
     Raises `AnswerKeyError` (a malformed key) or `EditedFilesError` (edited files, without
     `force`) before writing anything. With `force`, each edited file is first copied into a new
     timestamped folder under `backup_dir` (default: `.stubs-backup/` beside `exercises_dir`),
-    which `plan.backup` then names.
+    which `plan.backup` then names. `config`: the course's settings file, named in the manifest.
     """
     exercises_dir = Path(exercises_dir)
-    todo = plan(solutions_dir, exercises_dir, ids)
+    todo = plan(solutions_dir, exercises_dir, ids, config)
     if todo.edited:
         if not force:
             raise EditedFilesError([exercises_dir / name for name in todo.edited])
@@ -535,20 +547,27 @@ def _show(path):
 
 def add_arguments(parser):
     """The options of `python -m grader stubs`."""
-    parser.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="the answer key (default: solutions/)")
+    parser.add_argument("--solutions", type=Path, help="the answer key (default: solutions/, with a course's blocks)")
     parser.add_argument("--exercises", type=Path, default=ROOT / "exercises", help="where to write (default: exercises/)")
     parser.add_argument("--force", action="store_true",
                         help=f"overwrite edited files, after copying each to {BACKUPS}/<time>/ beside the exercises")
+    parser.add_argument("--config", help="instructor settings (TOML) whose [course] adds exercises; default: grader.toml")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the exercises are not what the answer key generates")
 
 
 def run(args):
     """Generate (or with --check, compare) the exercises; print what happened; 0 on success, 1 otherwise."""
+    from grader import config
+
     out = f"{_show(args.exercises)}/"
     try:
+        settings = config.load(args.config)
+        ids = settings.registry.test_ids
+        solutions = args.solutions or answer_key(settings)
+        course_config = (args.config or config.DEFAULT_FILE) if settings.course else None
         if args.check:
-            todo = plan(args.solutions, args.exercises)
+            todo = plan(solutions, args.exercises, ids, course_config)
             if todo.up_to_date:
                 print(f"{out} is what the answer key generates")
                 return 0
@@ -556,7 +575,10 @@ def run(args):
             print(f"{out} differs from what the answer key generates: {', '.join(names)} "
                   "(run `make stubs`)", file=sys.stderr)
             return 1
-        todo = write_exercises(args.solutions, args.exercises, force=args.force)
+        todo = write_exercises(solutions, args.exercises, force=args.force, ids=ids, config=course_config)
+    except config.ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except AnswerKeyError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)

@@ -232,3 +232,11 @@ def _problem(ex, built):
         if not callable(getattr(ex, name)):
             return f"{ex.id}: {name} must be callable"
     return None
+
+
+def ids_in(results):
+    """The test ids of stored results (dicts as batch writes them), in report order: the kit's, then
+    any other (a course's own) in the order they first appear. Views of a class take their columns
+    from here, so that a course's exercises are columns without the view knowing the course."""
+    found = dict.fromkeys(t["id"] for r in results if r.get("report") for t in r["report"]["tests"])
+    return kit().test_ids + tuple(t for t in found if t not in kit())
