@@ -473,9 +473,9 @@ def run(args):
         return 2
     if args.format != "text" or args.out:  # the text report in the terminal says it itself
         print(f"sandbox: {report.confinement}", file=sys.stderr)
-    reports.emit(report, args.format, args.out)
+    reports.emit(report, args.format, args.out, settings.registry)
     if getattr(args, "html", None):
-        reports.write_atomic(args.html, reports.render(report, "html"))
+        reports.write_atomic(args.html, reports.render(report, "html", registry=settings.registry))
         print(f"HTML report (graphs and curves): {args.html}")
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass

@@ -207,7 +207,7 @@ def add_arguments(parser):
 
 def run(args):
     try:
-        out = build(args.out, config.load(args.config))
+        out = build(args.out, config.load(getattr(args, "config", None)))
     except (ReleaseError, stubs.AnswerKeyError, config.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

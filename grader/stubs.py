@@ -562,10 +562,10 @@ def run(args):
 
     out = f"{_show(args.exercises)}/"
     try:
-        settings = config.load(args.config)
+        settings = config.load(getattr(args, "config", None))
         ids = settings.registry.test_ids
         solutions = args.solutions or answer_key(settings)
-        course_config = (args.config or config.DEFAULT_FILE) if settings.course else None
+        course_config = (getattr(args, "config", None) or config.DEFAULT_FILE) if settings.course else None
         if args.check:
             todo = plan(solutions, args.exercises, ids, course_config)
             if todo.up_to_date:

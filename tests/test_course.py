@@ -262,3 +262,16 @@ def test_batch_grades_the_course_into_the_gradebook_and_analytics(tmp_path):
     page = out.with_suffix(".html").read_text()
     assert "engine.sigmoid" in page and "overwrote .grad instead of accumulating" in page
     assert tomllib.loads(EXAMPLE_TOML.read_text())["course"]["exercises"] == "exercises"
+
+
+def test_the_html_report_tables_and_draws_the_courses_exercise(tmp_path):
+    from grader import reports
+
+    settings = course_settings()
+    report = check.grade(submission(tmp_path / "s", ANSWER, "self.grad = s * (1 - s) * out.grad"),
+                         ["engine.sigmoid"], settings)
+    page = reports.render(report, "html", registry=settings.registry)
+    assert "engine.sigmoid" in page and "overwrote .grad instead of accumulating" in page
+    assert "out.grad (upstream gradient)" in page  # the exercise's own table of a case's inputs
+    if shutil.which("dot"):
+        assert "<svg" in page  # and its drawing of the case's graph
