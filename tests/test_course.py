@@ -275,3 +275,16 @@ def test_the_html_report_tables_and_draws_the_courses_exercise(tmp_path):
     assert "out.grad (upstream gradient)" in page  # the exercise's own table of a case's inputs
     if shutil.which("dot"):
         assert "<svg" in page  # and its drawing of the case's graph
+
+
+def test_a_change_to_a_course_exercise_grades_stored_results_again(tmp_path):
+    """batch reuses a stored grade only under the same settings: a course's code is part of them."""
+    from grader import batch
+
+    shutil.copytree(EXAMPLE, tmp_path / "course", ignore=shutil.ignore_patterns("__pycache__"))
+    path = tmp_path / "course" / "grader.toml"
+    before = batch.settings_hash(config.load(path))
+    assert batch.settings_hash(config.load(path)) == before
+    runner = tmp_path / "course" / "exercises" / "child" / "engine_sigmoid.py"
+    runner.write_text(runner.read_text() + "\n# changed\n")
+    assert batch.settings_hash(config.load(path)) != before
