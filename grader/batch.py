@@ -32,6 +32,7 @@ from grader.reports import write_atomic
 from grader.sandbox import KIT_ROOT, STUDENT_FILES, ConfinementMissing, resolve_user
 from grader.sandbox import plan as sandbox_plan
 from grader.exercises import ids_in
+from grader.spec import TEST_IDS  # noqa: F401  (the kit's columns, for callers that name them)
 
 RESULT_VERSION = 1
 

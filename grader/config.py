@@ -58,7 +58,8 @@ class ConfigError(Exception):
 @dataclasses.dataclass(frozen=True)
 class Key:
     """One key of grader.toml: `section.name`, the values it takes, and the Settings field it sets
-    (`limits.wall`: a field of Settings.limits), times `scale` (the file's KiB or MiB to bytes)."""
+    (`limits.wall`: a field of Settings.limits; `gradescope.visibility`: Settings.extra["gradescope"],
+    a section another tool reads), times `scale` (the file's KiB or MiB to bytes)."""
 
     section: str
     name: str
@@ -147,18 +148,13 @@ class Settings:
     run_as: str = ""
     python: str = ""
     confinement: str = "required"  # see sandbox.plan
-    gradescope: dict = dataclasses.field(default_factory=dict)  # the [gradescope] keys given
+    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read, as given: {"gradescope": {...}}
     course: Course | None = None
 
     @property
     def registry(self):
         """The exercises graded: the kit's, plus the course's own when [course] names them."""
         return self.course.registry if self.course else exercises.kit()
-
-    @property
-    def extra(self):
-        """Sections other tools read, as given: {"gradescope": {...}}."""
-        return {"gradescope": dict(self.gradescope)} if self.gradescope else {}
 
 
 def load(path=None):
@@ -195,8 +191,9 @@ def from_dict(data, source="settings", base=None):
         else:
             fields[key.field] = value
     points = {**registry.default_points, **data.get("points", {})}
-    return Settings(points=points, limits=dataclasses.replace(Limits(), **limits), gradescope=sub["gradescope"],
-                    course=course, **fields)
+    extra = {section: values for section, values in sub.items() if section in data}
+    return Settings(points=points, limits=dataclasses.replace(Limits(), **limits), extra=extra, course=course,
+                    **fields)
 
 
 def _validate(data, test_ids, source):
