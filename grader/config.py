@@ -1,4 +1,5 @@
-"""Instructor settings: points per test id, limits, tolerances, hidden cases, in a TOML file.
+"""Instructor settings: points per test id, limits, tolerances, hidden cases, a course's own
+exercises, in a TOML file.
 
     # grader.toml (at the kit's root, or --config FILE)
     [points]
@@ -28,74 +29,134 @@
     visibility = "visible"    # visible, hidden, after_due_date, after_published)
     hidden_visibility = "after_published"  # a failing test whose cases include hidden ones
     stdout_visibility = "hidden"
+    [course]                  # the course's own exercises (README: "Your own exercises")
+    exercises = "exercises"   # a folder of exercise modules, relative to this file
+    solutions = "solutions"   # the course's answer-key blocks for them (engine.py, nn.py, train.py)
+
+Each key is declared once, in KEYS: its section and name, what values it takes (a JSON Schema,
+which jsonschema checks) and the Settings field it sets. Settings are immutable: derive a copy
+with dataclasses.replace.
 """
 import dataclasses
+import hashlib
 import os
 import pathlib
 import tomllib
 
+from grader import exercises
 from grader.pipeline import compare
 from grader.paths import KIT_ROOT
 from grader.pipeline.sandbox import MODES, Limits
-from grader.spec import DEFAULT_POINTS, TEST_IDS
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"
 
 VISIBILITY = ["visible", "hidden", "after_due_date", "after_published"]
-
-SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "points": {"type": "object", "additionalProperties": False,
-                   "properties": {t: {"type": "number", "minimum": 0} for t in TEST_IDS}},
-        "limits": {"type": "object", "additionalProperties": False, "properties": {
-            "wall_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
-            "cpu_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
-            "memory_mb": {"type": "integer", "minimum": 64},
-            "output_kb": {"type": "integer", "minimum": 1},
-            "file_kb": {"type": "integer", "minimum": 1},
-            "disk_kb": {"type": "integer", "minimum": 64},
-            "processes": {"type": "integer", "minimum": 1, "maximum": 4096}}},
-        "tolerance": {"type": "object", "additionalProperties": False, "properties": {
-            "rel": {"type": "number", "minimum": 0, "maximum": 0.1},
-            "abs": {"type": "number", "minimum": 0, "maximum": 0.1}}},
-        "grading": {"type": "object", "additionalProperties": False, "properties": {
-            "deep_recursion": {"enum": ["warn", "fail"]},
-            "hidden_seed": {"type": "integer"},
-            "jobs": {"type": "integer", "minimum": 1, "maximum": 64},
-            "run_as": {"type": "string"},
-            "python": {"type": "string"},
-            "confinement": {"enum": list(MODES)}}},
-        "gradescope": {"type": "object", "additionalProperties": False, "properties": {
-            # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
-            "visibility": {"enum": VISIBILITY},
-            "hidden_visibility": {"enum": VISIBILITY},
-            "stdout_visibility": {"enum": VISIBILITY},
-            "results_visibility": {"enum": VISIBILITY}}},
-    },
-}
 
 
 class ConfigError(Exception):
     """A settings file that cannot be used; the message names the file and the key."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
+class Key:
+    """One key of grader.toml: `section.name`, the values it takes, and the Settings field it sets
+    (`limits.wall`: a field of Settings.limits; `gradescope.visibility`: Settings.extra["gradescope"],
+    a section another tool reads), times `scale` (the file's KiB or MiB to bytes)."""
+
+    section: str
+    name: str
+    schema: dict
+    field: str
+    scale: int = 1
+
+
+def _number(minimum=None, maximum=None, above=None, integer=False):
+    schema = {"type": "integer" if integer else "number"}
+    for word, bound in (("minimum", minimum), ("maximum", maximum), ("exclusiveMinimum", above)):
+        if bound is not None:
+            schema[word] = bound
+    return schema
+
+
+KEYS = (
+    Key("limits", "wall_seconds", _number(above=0, maximum=600), "limits.wall"),
+    Key("limits", "cpu_seconds", _number(above=0, maximum=600), "limits.cpu"),
+    Key("limits", "memory_mb", _number(minimum=64, integer=True), "limits.memory", 1 << 20),
+    Key("limits", "output_kb", _number(minimum=1, integer=True), "limits.output", 1 << 10),
+    Key("limits", "file_kb", _number(minimum=1, integer=True), "limits.file", 1 << 10),
+    Key("limits", "disk_kb", _number(minimum=64, integer=True), "limits.disk", 1 << 10),
+    Key("limits", "processes", _number(minimum=1, maximum=4096, integer=True), "limits.processes"),
+    Key("tolerance", "rel", _number(minimum=0, maximum=0.1), "rel_tol"),
+    Key("tolerance", "abs", _number(minimum=0, maximum=0.1), "abs_tol"),
+    Key("grading", "deep_recursion", {"enum": ["warn", "fail"]}, "deep_recursion"),
+    Key("grading", "hidden_seed", {"type": "integer"}, "hidden_seed"),
+    Key("grading", "jobs", _number(minimum=1, maximum=64, integer=True), "jobs"),
+    Key("grading", "run_as", {"type": "string"}, "run_as"),
+    Key("grading", "python", {"type": "string"}, "python"),
+    Key("grading", "confinement", {"enum": list(MODES)}, "confinement"),
+    # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
+    Key("gradescope", "visibility", {"enum": VISIBILITY}, "gradescope.visibility"),
+    Key("gradescope", "hidden_visibility", {"enum": VISIBILITY}, "gradescope.hidden_visibility"),
+    Key("gradescope", "stdout_visibility", {"enum": VISIBILITY}, "gradescope.stdout_visibility"),
+    Key("gradescope", "results_visibility", {"enum": VISIBILITY}, "gradescope.results_visibility"),
+    # folders relative to the settings file
+    Key("course", "exercises", {"type": "string", "minLength": 1}, "course.exercises"),
+    Key("course", "solutions", {"type": "string", "minLength": 1}, "course.solutions"),
+)
+REQUIRED = {"course": ["exercises"]}  # a section given must have these keys
+
+
+def schema(test_ids):
+    """The JSON Schema of a settings file whose [points] may name `test_ids`, made from KEYS."""
+    sections = {}
+    for key in KEYS:
+        sections.setdefault(key.section, {"type": "object", "additionalProperties": False, "properties": {}})
+        sections[key.section]["properties"][key.name] = key.schema
+    for section, names in REQUIRED.items():
+        sections[section]["required"] = names
+    sections["points"] = {"type": "object", "additionalProperties": False,
+                          "properties": {t: _number(minimum=0) for t in test_ids}}
+    return {"type": "object", "additionalProperties": False, "properties": sections}
+
+
+@dataclasses.dataclass(frozen=True)
+class Course:
+    """A course's own exercises: the folder of their modules and of their answer-key blocks."""
+
+    exercises: pathlib.Path
+    solutions: pathlib.Path | None = None
+    digest: str = ""  # of the exercise modules and their runners: a change re-grades stored results
+
+    @property
+    def registry(self):
+        return exercises.course(self.exercises)
+
+
+def _default_jobs():
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything an instructor can change about grading, with the kit's defaults."""
 
-    points: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_POINTS))
+    points: dict = dataclasses.field(default_factory=lambda: dict(exercises.kit().default_points))
     limits: Limits = dataclasses.field(default_factory=Limits)
     rel_tol: float = compare.REL_TOL
     abs_tol: float = compare.ABS_TOL
     deep_recursion: str = "warn"
     hidden_seed: int | None = None
-    jobs: int = dataclasses.field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    jobs: int = dataclasses.field(default_factory=_default_jobs)
     run_as: str = ""
     python: str = ""
     confinement: str = "required"  # see sandbox.plan
-    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope)
+    extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read, as given: {"gradescope": {...}}
+    course: Course | None = None
+
+    @property
+    def registry(self):
+        """The exercises graded: the kit's, plus the course's own when [course] names them."""
+        return self.course.registry if self.course else exercises.kit()
 
 
 def load(path=None):
@@ -109,34 +170,67 @@ def load(path=None):
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return from_dict(data, source=str(path))
+    return from_dict(data, source=str(path), base=path.resolve().parent)
 
 
-def from_dict(data, source="settings"):
-    """Settings from parsed TOML data, validated against SCHEMA."""
+def from_dict(data, source="settings", base=None):
+    """Settings from parsed TOML data, validated against the schema KEYS make. `base`: the folder
+    that [course] paths are relative to (the settings file's; default the current folder)."""
+    course = _course(data, source, pathlib.Path(base or "."))
+    registry = course.registry if course else exercises.kit()
+    _validate(data, registry.test_ids, source)
+    fields, limits, sub = {}, {}, {"gradescope": {}}
+    for key in KEYS:
+        if key.section == "course" or key.name not in data.get(key.section, {}):
+            continue
+        value = data[key.section][key.name]
+        value = value * key.scale if key.scale != 1 else value
+        head, _, attr = key.field.partition(".")
+        if head == "limits":
+            limits[attr] = value
+        elif attr:
+            sub[head][attr] = value
+        else:
+            fields[key.field] = value
+    points = {**registry.default_points, **data.get("points", {})}
+    extra = {section: values for section, values in sub.items() if section in data}
+    return Settings(points=points, limits=dataclasses.replace(Limits(), **limits), extra=extra, course=course,
+                    **fields)
+
+
+def _validate(data, test_ids, source):
     import jsonschema  # here, not at the top: importing it costs over a second on some installs
 
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data), key=lambda e: list(e.path))
+    errors = sorted(jsonschema.Draft202012Validator(schema(test_ids)).iter_errors(data), key=lambda e: list(e.path))
     if errors:
         e = errors[0]
         where = ".".join(str(p) for p in e.path) or "(top level)"
         raise ConfigError(f"{source}: {where}: {e.message}")
-    s = Settings()
-    s.points.update(data.get("points", {}))
-    lim = data.get("limits", {})
-    s.limits = Limits(wall=lim.get("wall_seconds", s.limits.wall), cpu=lim.get("cpu_seconds", s.limits.cpu),
-                      memory=lim.get("memory_mb", s.limits.memory >> 20) << 20,
-                      output=lim.get("output_kb", s.limits.output >> 10) << 10,
-                      file=lim.get("file_kb", s.limits.file >> 10) << 10,
-                      disk=lim.get("disk_kb", s.limits.disk >> 10) << 10,
-                      processes=lim.get("processes", s.limits.processes))
-    tol = data.get("tolerance", {})
-    s.rel_tol, s.abs_tol = tol.get("rel", s.rel_tol), tol.get("abs", s.abs_tol)
-    g = data.get("grading", {})
-    s.deep_recursion = g.get("deep_recursion", s.deep_recursion)
-    s.hidden_seed = g.get("hidden_seed", s.hidden_seed)
-    s.jobs = g.get("jobs", s.jobs)
-    s.run_as, s.python = g.get("run_as", s.run_as), g.get("python", s.python)
-    s.confinement = g.get("confinement", s.confinement)
-    s.extra = {k: v for k, v in data.items() if k in ("gradescope",)}
-    return s
+
+
+def _course(data, source, base):
+    """The [course] section as a Course (its exercises loaded, to check them), or None."""
+    section = data.get("course")
+    if section is None:
+        return None
+    _validate({"course": section}, (), source)
+    folders = {}
+    for name in ("exercises", "solutions"):
+        if name in section:
+            folder = (base / section[name]).resolve()
+            if not folder.is_dir():
+                raise ConfigError(f"{source}: course.{name}: {section[name]!r} is not a folder (looked for {folder})")
+            folders[name] = folder
+    try:
+        exercises.course(folders["exercises"])
+    except exercises.CourseError as exc:
+        raise ConfigError(f"{source}: course.exercises: {exc}") from None
+    return Course(folders["exercises"], folders.get("solutions"), _digest(folders["exercises"]))
+
+
+def _digest(folder):
+    """A hash of every file under `folder` (the course's exercise modules and child-side sources)."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]

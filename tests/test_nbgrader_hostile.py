@@ -96,8 +96,7 @@ def test_a_character_utf8_cannot_encode_is_graded_as_written(tmp_path):
     layout = {"parts": {"engine": {"header": "", "cells": [{"grade_id": "answer_engine_Value", "names": ["Value"]}]}},
               "tests": {"engine_add": {"id": "engine.add", "points": 2, "cell": "answer_engine_Value"}}}
     source = "# caf\ud800\n" + (ROOT / "solutions" / "engine.py").read_text()
-    settings = config.Settings()
-    settings.limits = dataclasses.replace(settings.limits, wall=30.0)  # not about limits: room for a loaded machine
+    settings = config.Settings(limits=dataclasses.replace(config.Settings().limits, wall=30.0))  # room under load
     report = notebook_grading.grade_sources({"answer_engine_Value": source}, layout, ["engine_add"], settings)
     assert [(t.id, t.score) for t in report.tests] == [("engine.add", 2.0)]
 

@@ -3,7 +3,8 @@
 The zip holds, at its root: setup.sh (installs Python 3.11 and jsonschema on Gradescope's
 Ubuntu 22.04 image; no PyTorch), run_autograder (runs grader/integrations/gradescope_run.py), the grader, the
 reference micrograd, grader.toml (the instructor's settings, with the hidden seed drawn when the
-zip is built and stored only there) and PyTorch's values of every public and hidden case.
+zip is built and stored only there) and PyTorch's values of every public and hidden case. A
+course's own exercises (grader.toml's [course]) travel in course/exercises/, without its answer key.
 """
 import io
 import json
@@ -24,6 +25,7 @@ SKIP_MODULES = {"torch_expect.py"}  # the container has no PyTorch: its values a
 # where the container's Python for student code lives, and who runs it
 CONTAINER_PYTHON = "/usr/bin/python3.11"
 CONTAINER_USER = "nobody"
+COURSE_DIR = "course/exercises"  # in the zip: a course's exercise modules and their child-side sources
 
 SETUP_SH = """\
 #!/usr/bin/env bash
@@ -57,27 +59,35 @@ exec "$PYTHON" -m grader.integrations.gradescope_run
 """
 
 
-def settings_toml(instructor_toml, hidden_seed):
+def settings_toml(instructor_toml, hidden_seed, course_dir=None):
     """The zip's grader.toml: the instructor's file, with the hidden seed, the container's interpreter
-    (a local path means nothing there) and, unless the instructor chose one, an unprivileged user."""
+    (a local path means nothing there) and, unless the instructor chose one, an unprivileged user;
+    a course's exercises where the zip holds them (`course_dir`, the local folder they come from)."""
     text = instructor_toml.rstrip() + "\n" if instructor_toml.strip() else ""
     data = tomllib.loads(text)
     grading = dict(data.get("grading", {}))
     grading["hidden_seed"] = hidden_seed
     grading["python"] = CONTAINER_PYTHON
     grading.setdefault("run_as", CONTAINER_USER)
+    rewritten = {"grading": grading}
+    if "course" in data:
+        rewritten["course"] = {"exercises": COURSE_DIR}  # the answer key stays behind
     lines = text.splitlines()
-    # rewrite [grading] as a whole, after everything else: TOML tables may come in any order
+    # rewrite these tables as a whole, after everything else: TOML tables may come in any order
     out, skipping = [], False
     for line in lines:
         header = line.strip()
         if header.startswith("[") and not header.startswith("[["):
-            skipping = header.split("#")[0].replace(" ", "") == "[grading]"
+            skipping = header.split("#")[0].replace(" ", "").strip("[]") in rewritten
         if not skipping:
             out.append(line)
-    out += ["", "[grading]"] + [f"{k} = {_toml_value(v)}" for k, v in grading.items()]
+    for section, values in rewritten.items():
+        out += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
     result = "\n".join(out).strip() + "\n"
-    config.from_dict(tomllib.loads(result), source="grader.toml for Gradescope")  # fail here, not in the container
+    check = dict(tomllib.loads(result))
+    if course_dir is not None:  # checked against the local folder the zip's copy is made from
+        check["course"] = {"exercises": str(course_dir)}
+    config.from_dict(check, source="grader.toml for Gradescope")  # fail here, not in the container
     return result
 
 
@@ -95,11 +105,13 @@ def build_autograder_zip(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
 
     settings_path = pathlib.Path(settings_path) if settings_path else config.DEFAULT_FILE
     instructor = settings_path.read_text() if settings_path.exists() else ""
-    settings = config.from_dict(tomllib.loads(instructor), source=str(settings_path))
+    settings = config.from_dict(tomllib.loads(instructor), source=str(settings_path),
+                                base=settings_path.resolve().parent)
     seed = hidden_seed if hidden_seed is not None else settings.hidden_seed
     seed = seed if seed is not None else secrets.randbelow(2**31)
-    toml_text = settings_toml(instructor, seed)
-    store = torch_expect.build_store(hidden_seed=seed)
+    course = settings.course.exercises if settings.course else None
+    toml_text = settings_toml(instructor, seed, course)
+    store = torch_expect.build_store(hidden_seed=seed, registry=settings.registry)
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -113,6 +125,9 @@ def build_autograder_zip(out=DEFAULT_OUT, settings_path=None, hidden_seed=None):
                 if (path.is_file() and "__pycache__" not in rel.parts and path.name not in SKIP_MODULES
                         and path.suffix in (".py", ".json")):
                     _add(z, rel.as_posix(), path.read_bytes())
+        for path in sorted(course.rglob("*") if course else ()):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix == ".py":
+                _add(z, f"{COURSE_DIR}/{path.relative_to(course).as_posix()}", path.read_bytes())
     out = pathlib.Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, buf.getvalue())

@@ -25,8 +25,9 @@ import sys
 
 from grader import config
 from grader.atomic import write_atomic
+from grader.builders import stubs
 from grader.paths import KIT_ROOT
-from grader.spec import PARTS, TEST_IDS
+from grader.spec import PARTS
 from grader.builders.stubs import AnswerKeyError, render_exercises as check_key, parse_key
 
 ASSIGNMENT = "micrograd"
@@ -142,16 +143,18 @@ def _test_source(test_id, points):
             f'check("{test_id}")')
 
 
-def notebook(solutions_dir, points):
-    """The source notebook (answers in it) and its layout, from the answer key in `solutions_dir`."""
+def notebook(solutions_dir, points, ids=None):
+    """The source notebook (answers in it) and its layout, from the answer key in `solutions_dir`;
+    `ids`: the test ids its blocks may name (default: the kit's)."""
     import nbformat
     from nbformat import v4
 
-    check_key(solutions_dir)  # every problem of the key, in the generator's words, before anything else
+    ids = tuple(ids or stubs.TEST_IDS)
+    check_key(solutions_dir, ids)  # every problem of the key, in the generator's words, before anything else
     cells = [v4.new_markdown_cell(INTRO)]
     layout = {"notebook": NOTEBOOK, "parts": {}, "tests": {}}
     for part in PARTS:
-        key = parse_key(pathlib.Path(solutions_dir) / f"{part}.py")
+        key = parse_key(pathlib.Path(solutions_dir) / f"{part}.py", ids)
         tree, pieces = _chunks(key)
         header, given_imports = [], []
         for node in tree.body:
@@ -310,14 +313,18 @@ def _pretty(data):
     return pprint.pformat(data, width=110, sort_dicts=False)
 
 
-def write_course(course_dir, solutions_dir=KIT_ROOT / "solutions", settings_file=None):
-    """Write the course's config and source notebook (not the release); return the layout."""
+def write_course(course_dir, solutions_dir=None, settings_file=None):
+    """Write the course's config and source notebook (not the release); return the layout.
+    `solutions_dir` (default: the kit's answer key, with a course's blocks when the settings name one)."""
     import nbformat
 
     course_dir = pathlib.Path(course_dir).resolve()
     settings = config.load(settings_file)
-    points = {t: settings.points[t] for t in TEST_IDS}
-    nb, layout = notebook(solutions_dir, points)
+    ids = settings.registry.test_ids
+    points = {t: settings.points[t] for t in ids}
+    nb, layout = notebook(solutions_dir or stubs.answer_key(settings), points, ids)
+    if settings.course:  # the test cells grade a course's exercises too (the kernel gets no other setting)
+        layout["course"] = str(settings.course.exercises)
     source = course_dir / "source" / ASSIGNMENT
     source.mkdir(parents=True, exist_ok=True)
     write_atomic(source / f"{NOTEBOOK}.ipynb", nbformat.writes(nb) + "\n")
@@ -341,7 +348,7 @@ def nbgrader(course_dir, *args, check=True, capture=False):
                           text=True, capture_output=capture)
 
 
-def build_course(course_dir=DEFAULT_OUT, solutions_dir=KIT_ROOT / "solutions", settings_file=None):
+def build_course(course_dir=DEFAULT_OUT, solutions_dir=None, settings_file=None):
     """Write the course and generate its release (`nbgrader generate_assignment micrograd`)."""
     layout = write_course(course_dir, solutions_dir, settings_file)
     done = nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force", check=False, capture=True)
@@ -354,8 +361,8 @@ def build_course(course_dir=DEFAULT_OUT, solutions_dir=KIT_ROOT / "solutions", s
 def add_arguments(parser):
     """The options of `python -m grader nbgrader`."""
     parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT, help="the course folder (default: build/nbgrader/)")
-    parser.add_argument("--solutions", type=pathlib.Path, default=KIT_ROOT / "solutions",
-                        help="the answer key (default: solutions/)")
+    parser.add_argument("--solutions", type=pathlib.Path,
+                        help="the answer key (default: solutions/, with a course's blocks)")
     parser.add_argument("--config", help="instructor settings (TOML): points, limits, hidden seed; default: grader.toml")
 
 

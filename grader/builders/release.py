@@ -6,6 +6,10 @@ every derivative and the backward pass, which are the answers. Expected values o
 cases are computed here, from the reference, and shipped as data; PyTorch's come from
 grader/data/public_torch.json (current, or the build stops). A student needs no PyTorch.
 The build checks that no line of any answer-key block appears in any file it wrote.
+
+With a course's own exercises (grader.toml's [course]), the kit holds them too: their modules in
+course/exercises/, a grader.toml naming that folder (nothing else of the instructor's settings),
+their stubs in the exercises, and their reference and PyTorch values computed here.
 """
 import ast
 import json
@@ -15,7 +19,9 @@ import shutil
 import sys
 import tomllib
 
+from grader import config
 from grader.builders import stubs
+from grader.exercises import kit
 from grader.pipeline import cases, expect
 from grader.paths import KIT_ROOT, REFERENCE_VALUES, public_torch
 from grader.spec import TEST_IDS
@@ -31,6 +37,7 @@ ENTRY_MODULES = ("__main__", "cli", "pipeline.check", "pipeline.child", "integra
 NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
 SHIPPED_DATA = ("public_torch.json", "report.schema.json")
 SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers
+COURSE_DIR = "course/exercises"  # a course's exercise modules and their child-side sources
 WORD = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -38,13 +45,13 @@ class ReleaseError(Exception):
     """The release cannot be built (stale expectations, answer code found); nothing was replaced."""
 
 
-def answer_lines(solutions_dir=SOLUTIONS):
+def answer_lines(solutions_dir=SOLUTIONS, ids=TEST_IDS):
     """{stripped line: (file, line number)} for every code line inside an answer-key block that can
     identify an answer: lines of fewer than three words (`]`, `return x`, `loss.backward()`,
     `self.t += 1`) are common to any Python and are left out."""
     found = {}
     for path in sorted(pathlib.Path(solutions_dir).glob("*.py")):
-        key = stubs.parse_key(path)
+        key = stubs.parse_key(path, ids)
         for block in key.blocks:
             for number in range(block.begin + 1, block.end):
                 line = key.lines[number - 1].strip()
@@ -53,10 +60,10 @@ def answer_lines(solutions_dir=SOLUTIONS):
     return found
 
 
-def leaks(folder, solutions_dir=SOLUTIONS):
+def leaks(folder, solutions_dir=SOLUTIONS, ids=TEST_IDS):
     """[(file, line number, answer-key file, line number)] for every line of a file under `folder`
     that is a line of an answer-key block."""
-    answers = answer_lines(solutions_dir)
+    answers = answer_lines(solutions_dir, ids)
     hits = []
     for path in sorted(p for p in pathlib.Path(folder).rglob("*") if p.is_file()):
         try:
@@ -69,13 +76,24 @@ def leaks(folder, solutions_dir=SOLUTIONS):
     return hits
 
 
-def reference_values():
+def reference_values(registry=None):
     """The reference's values of every public case, keyed as grader/pipeline/expect.py looks them up."""
+    registry = registry or kit()
     store = {}
-    for test_id in TEST_IDS:
-        for case in cases.case_list(test_id):
-            store[expect.store_key(test_id, case)] = expect.expected(test_id, case)
+    for exercise in registry:
+        for case in exercise.cases():
+            store[expect.store_key(exercise.id, case)] = expect.expected(exercise.id, case, exercise)
     return store
+
+
+def course_torch(registry):
+    """PyTorch's values of the public cases of a course's own exercises (the kit's are stored)."""
+    own = [t for t in registry.test_ids if t not in kit()]
+    if not own:
+        return {}
+    from grader.pipeline import torch_expect  # the instructor's side has PyTorch; the student's kit does not
+
+    return torch_expect.build_store(own, registry=registry)
 
 
 def check_torch_store():
@@ -131,11 +149,16 @@ def requirements(shipped):
     return "\n".join(keep) + "\n"
 
 
-def build_student_kit(out=DEFAULT_OUT):
-    """Write the student kit to `out` (replacing it only once the new one is complete); returns `out`."""
+def build_student_kit(out=DEFAULT_OUT, settings=None):
+    """Write the student kit to `out` (replacing it only once the new one is complete); returns `out`.
+    `settings`: whose course's exercises the kit holds too (default: the kit's alone)."""
     out = pathlib.Path(out)
+    settings = settings or config.Settings()
+    registry = settings.registry
     check_torch_store()
-    exercises = stubs.render_exercises(SOLUTIONS)
+    key = stubs.answer_key(settings)
+    exercises = stubs.render_exercises(key, registry.test_ids)
+    own_torch = course_torch(registry)
     tmp = out.with_name(f".{out.name}.new")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "exercises").mkdir(parents=True)
@@ -152,7 +175,12 @@ def build_student_kit(out=DEFAULT_OUT):
     shutil.copytree(KIT_ROOT / "grader" / "exercises" / "child", grader_dir / "exercises" / "child")
     for name in SHIPPED_DATA:
         shutil.copyfile(KIT_ROOT / "grader" / "data" / name, grader_dir / "data" / name)
-    (grader_dir / "data" / REFERENCE_VALUES.name).write_text(json.dumps(reference_values(), sort_keys=True) + "\n")
+    if own_torch:
+        (grader_dir / "data" / "public_torch.json").write_text(json.dumps({**public_torch(), **own_torch}) + "\n")
+    (grader_dir / "data" / REFERENCE_VALUES.name).write_text(json.dumps(reference_values(registry), sort_keys=True) + "\n")
+    if settings.course:
+        shutil.copytree(settings.course.exercises, tmp / COURSE_DIR, ignore=shutil.ignore_patterns("__pycache__"))
+        (tmp / "grader.toml").write_text(f'# the course\'s own exercises\n[course]\nexercises = "{COURSE_DIR}"\n')
     ref_dir = tmp / "micrograd_ref"
     ref_dir.mkdir()
     for path in sorted(RELEASE_REF.glob("*.py")):
@@ -162,7 +190,7 @@ def build_student_kit(out=DEFAULT_OUT):
     for name in ("README.md", "Makefile", ".gitignore"):
         shutil.copyfile(TEMPLATES / name.lstrip("."), tmp / name)
     (tmp / "requirements.txt").write_text(requirements(shipped))
-    found = leaks(tmp)
+    found = leaks(tmp, key, registry.test_ids)
     if found:
         shutil.rmtree(tmp)
         raise ReleaseError("answer code in the release: " + "; ".join(
@@ -175,12 +203,13 @@ def build_student_kit(out=DEFAULT_OUT):
 
 def add_arguments(parser):
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where (default: build/student)")
+    parser.add_argument("--config", help="instructor settings (TOML) whose [course] adds exercises; default: grader.toml")
 
 
 def run(args):
     try:
-        out = build_student_kit(args.out)
-    except (ReleaseError, stubs.AnswerKeyError) as exc:
+        out = build_student_kit(args.out, config.load(getattr(args, "config", None)))
+    except (ReleaseError, stubs.AnswerKeyError, config.ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {out}: the student kit (exercises, grader, precomputed expectations; no answers)")

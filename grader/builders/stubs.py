@@ -19,18 +19,26 @@ nbgrader's ClearSolutions takes any line holding "BEGIN SOLUTION" as a marker, s
 it is compatible with nbgrader; for the same reason a marker may appear only as a comment on a
 line of its own, never inside a string.
 
+A course's own exercises (grader.toml's [course] section) come with answer-key blocks of their own,
+in files named like the kit's (engine.py, ...) in the course's solutions folder: `answer_key` adds
+them to the kit's answer key (a class's methods join the kit's class of that name, after its own;
+imports and other definitions go at the top and the end) and every builder uses the result.
+
 `parse_key` and `render_stub` are the library the notebook and release builders use.
 `write_exercises` is the generator: it checks every file before writing any, writes atomically,
 and never overwrites a file someone edited since it last wrote it (it keeps a manifest of hashes
 in `exercises/`) unless forced, and then only after copying that file to a backup folder.
 """
 import ast
+import functools
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 import tokenize
 from dataclasses import dataclass
@@ -327,6 +335,90 @@ def render_exercises(solutions_dir, ids=TEST_IDS):
     return rendered
 
 
+# ---------------------------------------------------------------------------------------------
+# a course's answer-key blocks, added to the kit's answer key
+
+SOLUTIONS = ROOT / "solutions"
+
+
+def answer_key(settings=None):
+    """The folder of the answer key `settings` grade with: the kit's solutions/, or, for a course with
+    answer-key blocks of its own, a folder holding the kit's files with the course's added.
+
+    Raises `AnswerKeyError` naming the course's file and line where its blocks are malformed.
+    """
+    course = getattr(settings, "course", None)
+    if course is None or course.solutions is None:
+        return SOLUTIONS
+    return _merged(SOLUTIONS, course.solutions, settings.registry.test_ids)
+
+
+@functools.cache
+def _merged(kit_dir, course_dir, ids):
+    problems, texts = [], {}
+    names = sorted(p.name for p in course_dir.glob("*.py"))
+    if not names:
+        raise AnswerKeyError([Problem(course_dir, 0, "no answer-key files (*.py) in the course's solutions folder")])
+    for name in names:
+        course_file, kit_file = course_dir / name, kit_dir / name
+        if not kit_file.is_file():
+            problems.append(Problem(course_file, 0, f"the kit's answer key has no {name}: a course's files add to "
+                                                    f"one of {', '.join(sorted(p.name for p in kit_dir.glob('*.py')))}"))
+            continue
+        try:
+            parse_key(course_file, ids)  # the course's blocks, checked in its own file and lines
+        except AnswerKeyError as e:
+            problems += e.problems
+            continue
+        texts[name] = add_blocks(kit_file.read_text(encoding="utf-8"), course_file.read_text(encoding="utf-8"))
+    if problems:
+        raise AnswerKeyError(problems)
+    out = Path(tempfile.mkdtemp(prefix="micrograd-answer-key-"))  # once per process (cached)
+    for path in sorted(kit_dir.glob("*.py")):
+        (out / path.name).write_text(texts.get(path.name) or path.read_text(encoding="utf-8"), encoding="utf-8")
+    return out
+
+
+def add_blocks(kit_text, course_text):
+    """The kit's answer-key file with a course's additions: the methods of each class the course
+    file defines join the kit's class of that name (after its own), its imports that the kit's file
+    lacks go after the kit's, and every other statement goes at the end."""
+    kit_lines, lines = kit_text.splitlines(), course_text.splitlines()
+    kit_tree, tree = ast.parse(kit_text), ast.parse(course_text)
+    classes = {n.name: n for n in kit_tree.body if isinstance(n, ast.ClassDef)}
+    kit_imports = [n for n in kit_tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    have = {ast.unparse(n) for n in kit_imports}
+    body = list(tree.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body.pop(0)  # the course file's docstring says what it adds; the kit's file keeps its own
+    inserts, imports, tail = {}, [], []
+    for node in body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if ast.unparse(node) not in have:
+                imports.append(ast.unparse(node))
+        elif isinstance(node, ast.ClassDef) and node.name in classes:
+            inner = list(node.body)
+            if inner and isinstance(inner[0], ast.Expr) and isinstance(inner[0].value, ast.Constant):
+                start = inner[0].end_lineno + 1
+            else:
+                start = node.lineno + 1
+            inserts.setdefault(classes[node.name].end_lineno, []).append([""] + lines[start - 1:node.end_lineno])
+        else:
+            tail += ["", ""] + lines[first - 1:node.end_lineno]
+    out = []
+    last_import = kit_imports[-1].end_lineno if kit_imports else 0
+    for row, line in enumerate(kit_lines, 1):
+        out.append(line)
+        if row == last_import:
+            out += imports
+        for chunk in inserts.get(row, []):
+            out += chunk
+    if imports and not last_import:
+        out = imports + [""] + out
+    return "\n".join(out + tail).rstrip("\n") + "\n"
+
+
 def _digest(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -339,12 +431,23 @@ def read_manifest(exercises_dir):
         return {}  # with no trustworthy record, every file that differs counts as edited
 
 
-def _manifest_text(rendered):
+def read_config(exercises_dir):
+    """The settings file (a course's grader.toml) the exercises in `exercises_dir` were made for, or None."""
+    try:
+        name = json.loads((Path(exercises_dir) / MANIFEST).read_text()).get("config")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return (Path(exercises_dir) / name).resolve() if isinstance(name, str) and name else None
+
+
+def _manifest_text(rendered, exercises_dir=None, config=None):
     data = {
         "about": "written by `make stubs`: the SHA-256 of each file as generated, so that edits are never "
                  "overwritten",
         "files": {name: _digest(text.encode()) for name, text in sorted(rendered.items())},
     }
+    if config:  # a course's exercises: graded with its settings (pytest exercises/ reads this)
+        data["config"] = os.path.relpath(Path(config).resolve(), Path(exercises_dir).resolve())
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -366,7 +469,7 @@ class Plan:
         return not (self.changed or self.stale or self.manifest_changed)
 
 
-def plan(solutions_dir, exercises_dir, ids=TEST_IDS):
+def plan(solutions_dir, exercises_dir, ids=TEST_IDS, config=None):
     """Compare what the answer key generates with what `exercises_dir` holds; write nothing."""
     exercises_dir = Path(exercises_dir)
     rendered = render_exercises(solutions_dir, ids)
@@ -387,22 +490,22 @@ def plan(solutions_dir, exercises_dir, ids=TEST_IDS):
         # including a file generated here for the first time over existing content.
         if current is not None and last.get(name) != _digest(current):
             edited.append(name)
-    manifest = _manifest_text(rendered)
+    manifest = _manifest_text(rendered, exercises_dir, config)
     manifest_path = exercises_dir / MANIFEST
     manifest_changed = not manifest_path.is_file() or manifest_path.read_text() != manifest
     return Plan(rendered, changed, stale, edited, manifest, manifest_changed)
 
 
-def write_exercises(solutions_dir, exercises_dir, force=False, backup_dir=None, ids=TEST_IDS):
+def write_exercises(solutions_dir, exercises_dir, force=False, backup_dir=None, ids=TEST_IDS, config=None):
     """Generate `exercises_dir` from the answer key in `solutions_dir`; return the `Plan` carried out.
 
     Raises `AnswerKeyError` (a malformed key) or `EditedFilesError` (edited files, without
     `force`) before writing anything. With `force`, each edited file is first copied into a new
     timestamped folder under `backup_dir` (default: `.stubs-backup/` beside `exercises_dir`),
-    which `plan.backup` then names.
+    which `plan.backup` then names. `config`: the course's settings file, named in the manifest.
     """
     exercises_dir = Path(exercises_dir)
-    todo = plan(solutions_dir, exercises_dir, ids)
+    todo = plan(solutions_dir, exercises_dir, ids, config)
     if todo.edited:
         if not force:
             raise EditedFilesError([exercises_dir / name for name in todo.edited])
@@ -444,20 +547,27 @@ def _show(path):
 
 def add_arguments(parser):
     """The options of `python -m grader stubs`."""
-    parser.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="the answer key (default: solutions/)")
+    parser.add_argument("--solutions", type=Path, help="the answer key (default: solutions/, with a course's blocks)")
     parser.add_argument("--exercises", type=Path, default=ROOT / "exercises", help="where to write (default: exercises/)")
     parser.add_argument("--force", action="store_true",
                         help=f"overwrite edited files, after copying each to {BACKUPS}/<time>/ beside the exercises")
+    parser.add_argument("--config", help="instructor settings (TOML) whose [course] adds exercises; default: grader.toml")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the exercises are not what the answer key generates")
 
 
 def run(args):
     """Generate (or with --check, compare) the exercises; print what happened; 0 on success, 1 otherwise."""
+    from grader import config
+
     out = f"{_show(args.exercises)}/"
     try:
+        settings = config.load(getattr(args, "config", None))
+        ids = settings.registry.test_ids
+        solutions = args.solutions or answer_key(settings)
+        course_config = (getattr(args, "config", None) or config.DEFAULT_FILE) if settings.course else None
         if args.check:
-            todo = plan(args.solutions, args.exercises)
+            todo = plan(solutions, args.exercises, ids, course_config)
             if todo.up_to_date:
                 print(f"{out} is what the answer key generates")
                 return 0
@@ -465,7 +575,10 @@ def run(args):
             print(f"{out} differs from what the answer key generates: {', '.join(names)} "
                   "(run `make stubs`)", file=sys.stderr)
             return 1
-        todo = write_exercises(args.solutions, args.exercises, force=args.force)
+        todo = write_exercises(solutions, args.exercises, force=args.force, ids=ids, config=course_config)
+    except config.ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except AnswerKeyError as e:
         for problem in e.problems:
             print(problem, file=sys.stderr)

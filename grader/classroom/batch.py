@@ -34,7 +34,8 @@ from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
 from grader.pipeline.sandbox import ConfinementMissing, resolve_user
 from grader.pipeline.sandbox import plan as sandbox_plan
 from grader.classroom.results_store import RESULT_VERSION, load_result, load_results, result_path, results_dir_for
-from grader.spec import TEST_IDS
+from grader.exercises import ids_in
+from grader.spec import TEST_IDS  # noqa: F401  (the kit's columns, for callers that name them)
 
 # ---------------------------------------------------------------------------------------------
 # who is in the class, and which of them this run grades
@@ -175,15 +176,16 @@ def hidden_torch_store(settings):
         from grader.pipeline import torch_expect
     except ImportError:
         return None
-    return torch_expect.build_store(hidden_seed=settings.hidden_seed)
+    return torch_expect.build_store(hidden_seed=settings.hidden_seed, registry=settings.registry)
 
 
 # ---------------------------------------------------------------------------------------------
 # the gradebook
 
-def csv_text(results, test_ids=TEST_IDS):
+def csv_text(results, test_ids=None):
     """The gradebook: student, one column per test id, total. A student the grader could not
-    grade gets empty cells and `error` as total."""
+    grade gets empty cells and `error` as total. `test_ids`: default the kit's, then a course's own."""
+    test_ids = test_ids or ids_in(results)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([escape.csv_cell(x) for x in ["student", *test_ids, "total"]])

@@ -12,12 +12,17 @@ answer key); an instructor's course adds its own the same way, from a folder nam
 """
 import dataclasses
 import functools
+import importlib.util
+import keyword
 import pathlib
 import random
+import sys
+import traceback
 from typing import Callable
 
 CHILD_SOURCES = pathlib.Path(__file__).resolve().parent / "child"
 PUBLIC_SEED = 20260101
+PARTS = ("engine", "nn", "train")  # the student files an exercise can grade (engine.py, nn.py, train.py)
 
 
 def _none(*args):
@@ -142,3 +147,97 @@ def built_in():
 def kit():
     """The registry of the kit's built-in exercises (built once: exercises are immutable)."""
     return Registry(built_in())
+
+
+# ---------------------------------------------------------------------------------------------
+# a course's own exercises (grader.toml's [course] section names their folder)
+
+class CourseError(ValueError):
+    """A course's exercise module that cannot be used; the message names the file and the problem."""
+
+
+@functools.cache
+def course(folder):
+    """The registry of the kit's exercises plus those of the course folder `folder` (a resolved
+    pathlib.Path): each `*.py` there not starting with `_` defines EXERCISE or EXERCISES.
+
+    Raises CourseError naming the file and what is wrong with it.
+    """
+    folder = pathlib.Path(folder)
+    if not folder.is_dir():
+        raise CourseError(f"{folder}: the course's exercise folder does not exist")
+    built, seen = kit(), {}
+    own = []
+    paths = sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+    if not paths:
+        raise CourseError(f"{folder}: no exercise modules (*.py) in the course's exercise folder")
+    for path in paths:
+        for ex in _course_module(path):
+            problem = _problem(ex, built)
+            if problem is None and ex.id in seen:
+                problem = f"test id {ex.id!r} is already defined by {seen[ex.id].name}"
+            if problem:
+                raise CourseError(f"{path}: {problem}")
+            seen[ex.id] = path
+            own.append(ex)
+    return Registry([*built, *own])
+
+
+def _course_module(path):
+    """The exercises module `path` defines (imported under a name of its own, once per process)."""
+    name = f"grader_course_{abs(hash(str(path.parent))):x}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the instructor's module: say where it failed, in its own file
+        sys.modules.pop(name, None)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else (frames[-1].lineno if frames else None)
+        where = f"{path}:{line}" if line else str(path)
+        raise CourseError(f"{where}: importing the exercise module raised {type(exc).__name__}: {exc}") from None
+    found = getattr(module, "EXERCISES", None)
+    if found is None:
+        one = getattr(module, "EXERCISE", None)
+        if one is None:
+            raise CourseError(f"{path}: defines neither EXERCISE (an Exercise) nor EXERCISES (a list of them)")
+        found = [one]
+    if not isinstance(found, (list, tuple)) or not found:
+        raise CourseError(f"{path}: EXERCISES must be a non-empty list of Exercise, not {type(found).__name__}")
+    bad = next((x for x in found if not isinstance(x, Exercise)), None)
+    if bad is not None:
+        raise CourseError(f"{path}: {type(bad).__name__} is not an Exercise (from grader.exercises import Exercise)")
+    return list(found)
+
+
+def _problem(ex, built):
+    """What is wrong with a course's exercise, or None."""
+    head, _, tail = ex.id.partition(".")
+    if head not in PARTS or not tail or not all(w.isidentifier() and not keyword.iskeyword(w) for w in tail.split(".")):
+        return f"test id {ex.id!r} must be <part>.<name>, with part one of {', '.join(PARTS)} (the student file it grades)"
+    if ex.id in built:
+        return f"test id {ex.id!r} is one of the kit's own; choose another name"
+    if isinstance(ex.points, bool) or not isinstance(ex.points, (int, float)) or not ex.points >= 0:
+        return f"{ex.id}: points must be a number >= 0, not {ex.points!r}"
+    if not ex.runner:
+        return f"{ex.id}: runner names no child-side source file"
+    for p in ex.runner:
+        if not pathlib.Path(p).is_file():
+            return f"{ex.id}: its child-side source {p} does not exist"
+    if not (isinstance(ex.entry, str) and ex.entry.isidentifier()):
+        return f"{ex.id}: entry must be the name of a function of its runner, not {ex.entry!r}"
+    if f"def {ex.entry}(" not in ex.runner_source():
+        return f"{ex.id}: its runner does not define {ex.entry}()"
+    for name in ("draw", "reference", "values", "describe", "diagnose", "diagnose_error", "label", "detail"):
+        if not callable(getattr(ex, name)):
+            return f"{ex.id}: {name} must be callable"
+    return None
+
+
+def ids_in(results):
+    """The test ids of stored results (dicts as batch writes them), in report order: the kit's, then
+    any other (a course's own) in the order they first appear. Views of a class take their columns
+    from here, so that a course's exercises are columns without the view knowing the course."""
+    found = dict.fromkeys(t["id"] for r in results if r.get("report") for t in r["report"]["tests"])
+    return kit().test_ids + tuple(t for t in found if t not in kit())

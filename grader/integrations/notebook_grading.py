@@ -45,7 +45,9 @@ def grade_sources(sources, layout, grade_ids, settings=None, live_torch=None):
     """
     tests = [layout["tests"][grade_id] for grade_id in grade_ids]
     test_ids = [test["id"] for test in tests]
-    settings = settings or config.Settings()
+    # a course's notebook names its exercises' folder (never the instructor's settings: no hidden seed)
+    settings = settings or config.Settings(course=config.Course(pathlib.Path(layout["course"])) if layout.get("course")
+                                           else None)
     settings = dataclasses.replace(settings, points={**settings.points, **{t["id"]: t["points"] for t in tests}})
     with tempfile.TemporaryDirectory(prefix="micrograd-notebook-") as folder:
         for name, text in assemble(layout, sources).items():

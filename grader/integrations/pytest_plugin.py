@@ -27,9 +27,24 @@ class ExerciseFile(pytest.File):
 
     def collect(self):
         part = self.path.stem
-        for test_id in TEST_IDS:
+        for test_id in _settings(self.path.parent).registry.test_ids if _course(self.path.parent) else TEST_IDS:
             if part_of(test_id) == part:
                 yield ExerciseItem.from_parent(self, name=test_id)
+
+
+def _course(folder):
+    """The course settings file a folder of exercises was generated for (its manifest says), or None."""
+    from grader.builders.stubs import read_config
+
+    return read_config(folder)
+
+
+def _settings(folder):
+    """The settings a folder of exercises is graded with: its course's, else the kit's defaults."""
+    from grader import config
+
+    course = _course(folder)
+    return config.load(course) if course else config.Settings()
 
 
 class GradeFailure(Exception):
@@ -54,7 +69,7 @@ class ExerciseItem(pytest.Item):
             from grader.pipeline.check import grade
 
             ids = [i.name for i in self.session.items if isinstance(i, ExerciseItem) and i.path.parent == folder]
-            report = grade(folder, ids)
+            report = grade(folder, ids, _settings(folder))
             report.tests_by_id = {t.id: t for t in report.tests}
             reports[folder] = report
         return reports[folder]

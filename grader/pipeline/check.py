@@ -304,11 +304,11 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
     out. `files`: the submission already read (a grader.pipeline.shapes.Read, or the kit's three files read by
     grader.pipeline.intake; else it is read here). `registry`:
-    the exercises (default: the kit's own, grader/exercises/).
+    the exercises (default: the settings', the kit's own plus a course's).
     """
     started = time.monotonic()
     settings = settings or config.Settings()
-    registry = registry or kit()
+    registry = registry or settings.registry
     submission = pathlib.Path(submission)
     test_ids = registry.select(names)
     instructor = settings.hidden_seed is not None if instructor is None else instructor
@@ -504,9 +504,9 @@ def run(args):
         return 2
     if args.format != "text" or args.out:  # the text report in the terminal says it itself
         print(f"sandbox: {report.confinement}", file=sys.stderr)
-    reports.emit(report, args.format, args.out)
+    reports.emit(report, args.format, args.out, settings.registry)
     if getattr(args, "html", None):
-        write_atomic(args.html, reports.render(report, "html"))
+        write_atomic(args.html, reports.render(report, "html", registry=settings.registry))
         print(f"HTML report (graphs and curves): {args.html}")
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass

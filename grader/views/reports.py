@@ -128,8 +128,9 @@ def gradescope(report, visibility="visible", hidden_visibility="after_published"
             "output": f"{report.score:g}/{report.max_score:g} points{sandbox}"}
 
 
-def render(report, fmt, color=None):
-    """The report in format `fmt` (text, json, gradescope, html), as a string."""
+def render(report, fmt, color=None, registry=None):
+    """The report in format `fmt` (text, json, gradescope, html), as a string; `registry`: the
+    exercises the HTML view describes and draws the report's cases with (default: the kit's)."""
     if fmt == "text":
         return text(report, color=color)
     if fmt == "json":
@@ -139,13 +140,13 @@ def render(report, fmt, color=None):
     if fmt == "html":
         from grader.views import html_report
 
-        return html_report.render(report)
+        return html_report.render(report, registry)
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def emit(report, fmt, out=None):
+def emit(report, fmt, out=None, registry=None):
     """Print the report, or write it to `out` atomically."""
-    content = render(report, fmt, color=False if out else None)
+    content = render(report, fmt, color=False if out else None, registry=registry)
     if out:
         pathlib.Path(out).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(out, content)
