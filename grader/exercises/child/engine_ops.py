@@ -13,21 +13,33 @@ MAX_GRAPH = 100_000  # nodes of an op's own graph the traversal visits
 
 def traverse(out):
     """Every node reachable from `out` through _prev, inputs before the nodes made from them,
-    told apart by identity (a student's Value may define __eq__ or __hash__)."""
-    order, seen, stack = [], set(), [(out, False)]
-    while stack:
-        v, ready = stack.pop()
-        if ready:
-            order.append(v)
+    told apart by identity (a student's Value may define __eq__ or __hash__). The nodes are found
+    first, then placed by counting how many nodes each one was used by (Kahn's order, from `out`)."""
+    nodes, kids, frontier = {}, {}, [out]
+    while frontier and _len(nodes) < MAX_GRAPH:
+        v = frontier.pop()
+        if id(v) in nodes:
             continue
-        if id(v) in seen or _len(seen) >= MAX_GRAPH:
-            continue
-        seen.add(id(v))
-        stack.append((v, True))
-        for child in _list(_getattr(v, "_prev", ()) or ()):
-            if id(child) not in seen:
-                stack.append((child, False))
-    return order
+        nodes[id(v)] = v
+        made_from = _list(_getattr(v, "_prev", ()) or ())
+        kids[id(v)] = [id(c) for c in made_from]
+        frontier.extend(made_from)
+    uses = dict.fromkeys(nodes, 0)
+    for key in kids:
+        for c in kids[key]:
+            if c in uses:
+                uses[c] += 1
+    placed, free = [], [id(out)]
+    while free:
+        key = free.pop()
+        placed.append(nodes[key])
+        for c in kids[key]:
+            if c in uses:
+                uses[c] -= 1
+                if uses[c] == 0:
+                    free.append(c)
+    placed.reverse()
+    return placed
 
 
 def op_run(mods, case, name):
