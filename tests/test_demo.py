@@ -13,6 +13,7 @@ from tests import student_engines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 APP = str(ROOT / "demo" / "app.py")
+SERVER = str(ROOT / "demo" / "server.py")  # what `make demo` runs: the app, and the live part's channel
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 # The published log of the reference run (README): the default settings must reproduce it.
@@ -508,8 +509,9 @@ def test_the_frame_is_plain_json_and_sends_the_layout_once(demo):
     assert again["layout"] is None and again["layout_key"] == first["layout_key"]
     text = json.dumps(again, allow_nan=False)
     assert len(text) < 40_000  # what the page receives ten times a second
-    classes, _ = frames.decode_grid(again["grid"])
+    classes, _ = frames.predict(frames.layers_of(again["net"]), *frames.cell_centres())  # the page's boundary
     assert len(classes) == frames.GRID ** 2
+    assert frames.layers_of(again["net"])[0][0][0].tolist() == [w.data for w in demo.run.model.layers[0].neurons[0].w]
 
 
 def test_a_failure_while_playing_stops_play_with_a_message(demo):
@@ -576,7 +578,7 @@ def test_my_code_whose_values_lack_an_op_gets_a_note_not_a_crash(tmp_path):
     demo = session.Demo(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, source)))
     frame = demo.frame()
     assert "AttributeError" in frame["graph_note"] and "_op" in frame["graph_note"]
-    assert frame["layout"] is None and frame["grid"] is not None
+    assert frame["layout"] is None and frame["net"] is not None
     demo.step(1)  # training needs no _op
     assert demo.run.steps == 1
 
@@ -783,7 +785,7 @@ def server(tmp_path_factory):
         port = s.getsockname()[1]
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", APP, "--server.headless", "true",
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", SERVER, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", *STREAMLIT_FLAGS],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
