@@ -19,10 +19,10 @@ const SVG = "http://www.w3.org/2000/svg";
 const state = {
   frame: null, serial: 0, layout: null, points: [], example: null, cls: 0, pending: [], seq: 0,
   view: { s: 1, tx: 0, ty: 0 }, fitted: false, hover: null, pinned: null, drag: null, nodeEls: [], edgeEls: [],
-  playing: false, log: [], api: null, polling: false, channel: null, tableVersion: null, tableAsked: null,
+  playing: false, log: [], api: null, polling: false, asking: false, channel: null, tableVersion: null, tableAsked: null,
 };
 window.demoLog = state.log;  // frames drawn: [{t, step, playing, ms to draw, rtt: ms of the request}], for the browser test's measurements
-window.demoMounted = performance.timeOrigin;  // a remount of the live part would start a new page, with a new origin
+window.demoPresses = [];  // events sent: [{t, type}], so that the browser test times Pause from the press itself
 
 // --- the component protocol and the live channel -------------------------------------------------
 
@@ -33,6 +33,8 @@ function send(event) {
   state.seq = Math.max(state.seq + 1, Date.now());
   event.seq = state.seq;
   state.pending.push(event);
+  if (window.demoPresses.length > 1000) window.demoPresses.splice(0, 500);
+  window.demoPresses.push({ t: performance.now(), type: event.type });
   kick();
 }
 let lastHeight = 0;
@@ -53,6 +55,7 @@ let wake = null;  // ends the wait between two frames: an event goes at once
 function kick() {
   if (wake) wake();
   else if (!state.polling) poll();
+  else if (state.asking) ask().then((got) => { if (got.frame) render(got.frame); });  // not after the request in flight: beside it
 }
 function nap(ms) {
   return new Promise((resolve) => {
@@ -83,7 +86,9 @@ async function poll() {
   try {
     while (state.pending.length || state.playing) {
       const t0 = performance.now();
+      state.asking = true;
       const got = await ask();
+      state.asking = false;
       if (got.problem) {
         state.channel = { level: "error", text: got.problem };
         if (state.frame) showBanner(state.frame);
