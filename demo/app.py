@@ -26,7 +26,7 @@ import dataclasses
 import pathlib
 import sys
 
-# `streamlit run demo/app.py` puts only demo/ on the path; the kit runs from its own folder.
+# `streamlit run` puts only demo/ on the path; the kit runs from its own folder.
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))

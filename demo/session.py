@@ -3,12 +3,14 @@
 `Demo` is plain Python (the page keeps one in `st.session_state`): the page's buttons and the
 map's clicks arrive as events (`handle`), Play trains in a thread of its own, step after step,
 until Pause, and `frame` is everything the page draws, as JSON-ready data, taken whenever the
-page asks (about twelve times a second while playing). The tests drive it directly, without a browser.
+page asks (about twenty times a second while playing, through demo/live.py). The tests drive it
+directly, without a browser.
 
 One lock guards the run: a training step or an edit holds it, so that neither sees the other half
 done; Pause waits for the step in flight, so that no step follows it. A frame does not wait for a
 step: after each step Play's thread publishes the weights, and the frame draws the example's graph
-and the boundary on a copy of the model with those weights (a copy in the same engine).
+on a copy of the model with those weights (a copy in the same engine); the page draws the
+boundary from the weights themselves.
 
 Events come from the page with increasing sequence numbers; each is applied once, in order,
 even when the page sends it again (it resends what it has not seen acknowledged).

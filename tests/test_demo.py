@@ -831,7 +831,7 @@ browser_test = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="C
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`streamlit run demo/app.py` on a free local port; its URL. Always stopped afterwards."""
+    """`streamlit run demo/server.py` (as `make demo`) on a free local port; its URL. Always stopped afterwards."""
     import socket
     import subprocess
     import time

@@ -71,8 +71,8 @@ async function ask() {
   try {
     response = await fetch(state.api, { method: "POST", headers: { "Content-Type": "application/json" }, body, cache: "no-store" });
     data = await response.json();
-  } catch (e) {
-    return { problem: response && response.status === 404
+  } catch (e) {  // no answer, or one that is not the channel's (streamlit run demo/app.py has no channel)
+    return { problem: response
       ? "The live part's channel is missing: start the demo with `make demo` (streamlit run demo/server.py)."
       : "The demo's server does not answer: is `make demo` still running?", retry: !response };
   }
