@@ -21,6 +21,13 @@ from starlette.routing import Route  # noqa: E402
 
 from demo import live  # noqa: E402
 
+# Play's thread holds the GIL for a whole step unless made to hand it over: the server's threads
+# (a request takes several turns: read, answer, write) wait up to this long for each turn. 5 ms,
+# Python's default, made a frame's request take 30 to 45 ms while playing; 1 ms, 20 to 25 ms, and
+# Pause half as long, at the same steps per second.
+SWITCH_SECONDS = 0.001
+sys.setswitchinterval(SWITCH_SECONDS)
+
 
 async def live_request(request):
     """A request of the live part: its events applied, the newest frame back (demo.live.answer)."""

@@ -45,7 +45,11 @@ function fitHeight() {
 window.addEventListener("message", (msg) => {
   if (msg.data && msg.data.type === "streamlit:render") {
     const args = msg.data.args;
-    state.api = args.api;
+    if (args.api !== state.api) {  // a new demo (the server restarted, a new session): its frames count from 1
+      state.api = args.api;
+      state.serial = 0;
+      state.pending = [];
+    }
     if (args.frame) state.tableVersion = args.frame.points_version;  // the table as this run of the app drew it
     render(args.frame);
   }
