@@ -918,7 +918,20 @@ def pace(log):
     return (log[-1]["step"] - log[0]["step"]) / seconds, len(updates) / seconds, max(gaps)
 
 
-def write_rates(windows, pause_ms, steps_after):
+def training_alone(seconds):
+    """Steps/s of the same training (100 points) in this process, no page, no server: what the machine gives now."""
+    import time
+
+    run = training.new_run(training.Settings(n=125))
+    pts = training.draw(run.settings, run.engine)[0]
+    training.train(run, pts, 1)
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        training.train(run, pts, 1)
+    return (run.steps - 1) / (time.perf_counter() - start)
+
+
+def write_rates(windows, pause_ms, steps_after, alone):
     """The measurements, with the machine's load (timings on a busy machine say little), to the test artifacts."""
     import os
     import statistics
@@ -929,7 +942,8 @@ def write_rates(windows, pause_ms, steps_after):
         f"Play of MLP(2, [8, 3]) on 100 points (yin-yang, AdamW), {len(windows)} windows of "
         f"{PLAY_WINDOW_SECONDS:g} s in Chromium; load average {load} on {os.cpu_count()} CPUs\n"
         f"{statistics.median(steps):.1f} steps/s while playing (goal 30, ratio {statistics.median(steps) / 30:.2f}); "
-        f"windows: {', '.join(f'{x:.1f}' for x in steps)}\n"
+        f"windows: {', '.join(f'{x:.1f}' for x in steps)}; the same training alone, just before: {alone:.1f} steps/s "
+        f"(Play gets {statistics.median(steps) / alone:.0%} of it)\n"
         f"{statistics.median(updates):.1f} page updates/s (goal 10, ratio {statistics.median(updates) / 10:.2f}); "
         f"windows: {', '.join(f'{x:.1f}' for x in updates)}; longest gap between frames {max(gaps):.0f} ms\n"
         f"{pause_ms:.0f} ms from pressing Pause to the first frame that says paused drawn (goal 200, "
@@ -974,6 +988,7 @@ def test_in_a_browser_step_play_pause(page):
     drawn_field.press("Enter")
     expect(live.locator("[data-testid='demo-points']")).to_have_text("100", timeout=30_000)
     expect(step).to_have_text("0", timeout=30_000)
+    alone = training_alone(seconds=PLAY_WINDOW_SECONDS)  # what this machine gives now, for comparison
     live.get_by_role("button", name="Play").click()
     expect(live.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
     wait_for(lambda: int(step.inner_text()) > 5, "Play to train", timeout=60)
@@ -1004,7 +1019,7 @@ def test_in_a_browser_step_play_pause(page):
     pause_ms = stopped["t"] + stopped["ms"] - pressed
     assert all(e["step"] == stopped["step"] for e in after[after.index(stopped):])  # no step after the pause
     assert len({e["step"] for e in moving}) <= 5  # it stops within a few frames of the press
-    write_rates(windows, pause_ms, int(paused) - at_click)
+    write_rates(windows, pause_ms, int(paused) - at_click, alone)
     assert live.locator("#banner .error").count() == 0
     live.locator(".node[data-node='w1.3.1']").hover(force=True)  # paused: inspect a node (the README's picture)
     expect(live.locator("[data-testid='demo-tip']")).to_be_visible(timeout=10_000)
