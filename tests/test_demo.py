@@ -1,4 +1,5 @@
 """The interactive demo: its pieces, the page through streamlit's AppTest, and the page in a real browser."""
+import contextlib
 import json
 import math
 import pathlib
@@ -832,18 +833,24 @@ browser_test = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="C
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run demo/server.py` (as `make demo`) on a free local port; its URL. Always stopped afterwards."""
+    with streamlit_serving(SERVER, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_serving(script, tmp_path):
+    """`streamlit run script` on a free local port while in the block; its URL."""
     import socket
     import subprocess
     import time
     import urllib.request
 
-    tmp_path = tmp_path_factory.mktemp("streamlit")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", SERVER, "--server.headless", "true",
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", *STREAMLIT_FLAGS],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -1137,3 +1144,25 @@ def test_in_a_browser_my_code_with_a_wrong_derivative(page, tmp_path):
     live.get_by_role("button", name="Step").click()  # it still trains, on the student's gradients
     expect(live.locator("[data-testid='demo-step']")).to_have_text("1", timeout=30_000)
     tab.screenshot(path=ARTIFACTS / "demo-my-code.png", full_page=True)
+
+
+@pytest.mark.slow
+@browser_test
+def test_in_a_browser_the_app_alone_says_how_to_start_the_demo(tmp_path):
+    """`streamlit run demo/app.py` serves the page without its channel: a click says to use `make demo`."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with streamlit_serving(APP, tmp_path) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1250})
+            tab.goto(url)
+            tab.wait_for_selector(LIVE, timeout=60_000)
+            live = tab.frame_locator(LIVE)
+            expect(live.locator(".node").first).to_be_attached(timeout=60_000)  # the app's own frame is drawn
+            live.get_by_role("button", name="Step").click()
+            expect(live.locator("#banner .error")).to_contain_text("start the demo with `make demo`", timeout=30_000)
+            expect(live.get_by_role("button", name="Play")).to_be_visible()
+            assert live.locator("[data-testid='demo-step']").inner_text() == "0"
+        finally:
+            browser.close()
