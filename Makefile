@@ -64,7 +64,7 @@ bench: $(VENV)/.installed-bench
 
 .PHONY: demo
 demo: $(VENV)/.installed-demo
-	$(VENV)/bin/streamlit run demo/app.py --browser.gatherUsageStats false --client.toolbarMode minimal
+	$(VENV)/bin/streamlit run demo/server.py --browser.gatherUsageStats false --client.toolbarMode minimal
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -1,6 +1,6 @@
 """The interactive demo: watch a network learn, node by node.
 
-    make demo          (that is: .venv/bin/streamlit run demo/app.py --client.toolbarMode minimal)
+    make demo          (that is: .venv/bin/streamlit run demo/server.py --client.toolbarMode minimal)
 
 On top, the computation graph of one example with every node's data and grad; below it, the data
 points and the decision boundary of an MLP being trained on them, where a click adds a point, a
@@ -12,9 +12,11 @@ The live part is a streamlit component (demo/view.py, plain HTML and JavaScript 
 demo/component/): the browser draws and takes the clicks, Python trains. Everything the page
 knows lives in `st.session_state` (one per browser tab): the settings' widgets and a
 `demo.session.Demo`, which holds the points and the run and turns the page's events into
-actions. Play trains in a thread of the Demo's own, step after step; the live part is a
-fragment that streamlit reruns every FRAME_SECONDS while playing, each run sending the newest
-frame. Pause (an event like any click) stops the thread and the timer.
+actions. Play trains in a thread of the Demo's own, step after step. The live part has a
+channel of its own (demo/live.py, a route of demo/server.py): it posts its events there (a
+button, a click) and, while playing, asks there for the newest frame about twenty times a
+second, so a frame is never a rerun of this script. Pause is an event like any click: it stops
+the thread, and the frame that answers it says so.
 
 Speed: `bench/bench_demo.py` measures the server's side of a frame; the page itself is measured
 by the browser test (tests/test_demo.py), which writes the steps and page updates per second it
@@ -24,7 +26,7 @@ import dataclasses
 import pathlib
 import sys
 
-# `streamlit run demo/app.py` puts only demo/ on the path; the kit runs from its own folder.
+# `streamlit run` puts only demo/ on the path; the kit runs from its own folder.
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -34,20 +36,17 @@ import streamlit as st  # noqa: E402
 from demo import engines, points, session, training, view  # noqa: E402
 from micrograd_ref.data import DATASETS  # noqa: E402
 
-FRAME_SECONDS = 0.08  # the Play timer; a frame that takes longer is followed by the next at once
 DEFAULT_ENGINE_PATH = "exercises/engine.py"
 MY_CODE = "my code"
 
 
 def main():
-    """Lay out the page: settings in the sidebar, the live part in a fragment, the points' table below."""
+    """Lay out the page: settings in the sidebar, the live part, the points' table below."""
     st.set_page_config(page_title="micrograd: watch a network learn", layout="wide")
     st.set_option("client.toolbarMode", "minimal")  # no Deploy button: this page is the demo
     init_state()
     sidebar()
-    ss = st.session_state
-    ss.timer_on = ss.demo.playing
-    st.fragment(live, run_every=FRAME_SECONDS if ss.timer_on else None)()
+    live()
     data_section()
 
 
@@ -63,7 +62,6 @@ def init_state():
     ss.setdefault("new_y", 0.0)
     ss.setdefault("data_problem", None)
     ss.setdefault("engine_problem", None)
-    ss.setdefault("rerun_app", False)
     if "demo" not in ss:
         ss.demo = session.Demo(settings())
 
@@ -157,26 +155,14 @@ def switch_engine():
 
 
 def live():
-    """What changes while training; streamlit reruns this alone on the Play timer."""
-    ss = st.session_state
-    demo = ss.demo
-    # Play or Pause (or a failure in training) changed the timer, or the map changed the points: the page follows
-    if ss.rerun_app or ss.timer_on != demo.playing:
-        ss.rerun_app = False
-        st.rerun(scope="app")
-    have = (ss.get("view") or {}).get("layout")
-    view.view(demo.frame(have), key="view", on_change=on_events)
+    """The buttons, the graph, the map, the loss curve: the page's live part, with a channel of its own.
 
-
-def on_events():
-    """The page sent events (a button, a click on the map): apply them before this run draws."""
-    ss = st.session_state
-    demo = ss.demo
-    version = demo.points_version
-    value = ss.get("view") or {}
-    demo.handle(value.get("events"), settings())
-    if demo.points_version != version and not demo.playing:
-        ss.rerun_app = True  # the table below shows the points too
+    Its events (buttons, clicks on the map) and the frames while playing go through that channel
+    (demo/live.py), not through streamlit; the part's value changes only to ask for a rerun of the
+    app when the points changed on the map, so that the table below shows them.
+    """
+    demo = st.session_state.demo
+    view.view(demo.frame(), demo.token, key="view")
 
 
 # --- the data as a table: points typed in, edited, deleted -------------------------------------

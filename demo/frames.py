@@ -1,10 +1,12 @@
-"""What the page draws, as plain data: the decision boundary as compact bytes, the loss curve, the weights.
+"""What the page draws, as plain data: the weights the boundary is drawn from, the loss curve, the weights' texts.
 
-The boundary is the model's prediction over a GRID x GRID grid of the plot, computed with numpy
-from the current weights (the same arithmetic as the model's forward pass, on every cell at
-once: the engine's Values would take seconds for 10 000 points). Each cell is one byte,
-class * 64 + confidence level (0..63, from 1/3 to 1 for three classes), rows from the top of the
-plot down, sent base64-encoded.
+The boundary is the model's prediction over a GRID x GRID grid of the plot, from the current
+weights: the page computes it itself (demo/component/demo.js, `boundary`) from the weights of
+each frame (`net`), a few dozen numbers instead of the 10 000 cells. `boundary` here is the same
+arithmetic with numpy (the model's forward pass, on every cell at once: the engine's Values
+would take seconds for 10 000 points), the page's check: each cell is one byte, class * 64 +
+confidence level (0..63, from 1/3 to 1 for three classes), rows from the top of the plot down,
+base64-encoded.
 """
 import base64
 import math
@@ -24,6 +26,26 @@ def weights(model):
     return [
         (np.array([[float(w.data) for w in n.w] for n in layer.neurons]), np.array([float(n.b.data) for n in layer.neurons]))
         for layer in model.layers
+    ]
+
+
+def net(model):
+    """The model's weights as the page computes the boundary from them: per layer {"w": rows, "b": biases}.
+
+    None when they are not numbers (a student's Value whose data is something else).
+    """
+    try:
+        return [{"w": w.tolist(), "b": b.tolist()} for w, b in weights(model)]
+    except Exception:
+        return None
+
+
+def layers_of(net):
+    """The numpy layers of a `net` as the page received it (None, a weight that was not finite, is NaN)."""
+    return [
+        (np.array([[np.nan if v is None else v for v in row] for row in layer["w"]], dtype=float),
+         np.array([np.nan if v is None else v for v in layer["b"]], dtype=float))
+        for layer in net
     ]
 
 

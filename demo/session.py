@@ -3,21 +3,24 @@
 `Demo` is plain Python (the page keeps one in `st.session_state`): the page's buttons and the
 map's clicks arrive as events (`handle`), Play trains in a thread of its own, step after step,
 until Pause, and `frame` is everything the page draws, as JSON-ready data, taken whenever the
-page asks (about twelve times a second while playing). The tests drive it directly, without a browser.
+page asks (about twenty times a second while playing, through demo/live.py). The tests drive it
+directly, without a browser.
 
 One lock guards the run: a training step or an edit holds it, so that neither sees the other half
 done; Pause waits for the step in flight, so that no step follows it. A frame does not wait for a
 step: after each step Play's thread publishes the weights, and the frame draws the example's graph
-and the boundary on a copy of the model with those weights (a copy in the same engine).
+on a copy of the model with those weights (a copy in the same engine); the page draws the
+boundary from the weights themselves.
 
 Events come from the page with increasing sequence numbers; each is applied once, in order,
 even when the page sends it again (it resends what it has not seen acknowledged).
 """
+import itertools
 import math
 import threading
 import time
 
-from demo import engines, frames, graph, points, training
+from demo import engines, frames, graph, live, points, training
 from micrograd_ref.data import RNG
 from micrograd_ref.nn import MLP
 
@@ -47,6 +50,9 @@ class Demo:
         self._published = None  # (run, weights, steps) after Play's last step
         self._copy = (None, None)  # (run, the model's copy that frames are drawn on)
         self._frame_lock = threading.Lock()
+        self._events_lock = threading.Lock()
+        self._serials = itertools.count(1)
+        self.token = live.register(self)  # the page's key to its live channel (demo/live.py)
 
     # --- training ------------------------------------------------------------------------------
 
@@ -163,17 +169,21 @@ class Demo:
 
     # --- events from the page -------------------------------------------------------------------
 
-    def handle(self, events, settings):
-        """Apply the page's `events` not applied yet, in order. Returns True when Play or Pause changed."""
+    def handle(self, events, settings=None):
+        """Apply the page's `events` not applied yet, in order. Returns True when Play or Pause changed.
+
+        Reset starts over with `settings`, by default those of the current run.
+        """
         was_playing = self.playing
         if not isinstance(events, list):
             events = []
         valid = [e for e in events if isinstance(e, dict) and type(e.get("seq")) in (int, float)]
-        for event in sorted(valid, key=lambda e: e["seq"]):
-            if event["seq"] <= self.last_seq:
-                continue
-            self.last_seq = event["seq"]
-            self.apply(event, settings)
+        with self._events_lock:  # two requests of one page at once: each event still once, in order
+            for event in sorted(valid, key=lambda e: e["seq"]):
+                if event["seq"] <= self.last_seq:
+                    continue
+                self.last_seq = event["seq"]
+                self.apply(event, settings or self.run.settings)
         return self.playing != was_playing
 
     def apply(self, event, settings):
@@ -268,24 +278,23 @@ class Demo:
     def frame(self, have_layout=None):
         """Everything the page draws, JSON-ready; the graph's layout only when the page lacks it."""
         self._asked = time.monotonic()
-        published = self._published
-        if self.training and published is not None and published[0] is self.run:
-            run, weights, steps = published
-        else:
-            with self.lock:
-                run, weights, steps = self.run, self._weights(), self.run.steps
-        pts, example = [list(p) for p in self.points], min(self.example, max(0, len(self.points) - 1))
-        with self._frame_lock:  # frames come from the page's threads: one at a time on the copy
+        # Frames come from several threads (the page's requests, the app's runs): one at a time, so
+        # that they are made in the order of their serials and of the steps they show.
+        with self._frame_lock:
+            published = self._published
+            if self.training and published is not None and published[0] is self.run:
+                run, weights, steps = published
+            else:
+                with self.lock:
+                    run, weights, steps = self.run, self._weights(), self.run.steps
+            pts, example = [list(p) for p in self.points], min(self.example, max(0, len(self.points) - 1))
             model = self._model_at(run, weights)
             layout, shown, comparison, graph_note = self.example_graph(run, model, pts, example)
-            try:
-                grid = frames.boundary(model)
-            except Exception:  # weights that are not numbers (a student's Value): no map, not a crash
-                grid = None
             last = run.losses[steps - 1] if steps else None
             weights = frames.weight_table(model)
             losses = frames.loss_curve(run.losses[:steps])
             return {
+                "serial": next(self._serials),  # frames in the order they were made: the page draws none older than it has
                 "step": steps,
                 "loss": None if last is None else graph.fmt(last),
                 "playing": self.playing,
@@ -293,7 +302,7 @@ class Demo:
                 "points": [[round(x, 4), round(y, 4), c] for x, y, c in pts],  # to the pixel, and shorter
                 "points_version": self.points_version,
                 "example": example if pts else None,
-                "grid": grid,
+                "net": frames.net(model),  # the page draws the boundary from these (None: weights not numbers)
                 "grid_n": frames.GRID,
                 "losses": losses,
                 "weights": weights,

@@ -1,4 +1,5 @@
 """The interactive demo: its pieces, the page through streamlit's AppTest, and the page in a real browser."""
+import contextlib
 import json
 import math
 import pathlib
@@ -6,13 +7,14 @@ import sys
 
 import pytest
 
-from demo import engines, frames, graph, points, session, training
+from demo import engines, frames, graph, live, points, session, training
 from micrograd_ref.data import RNG
 from micrograd_ref.nn import MLP
 from tests import student_engines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 APP = str(ROOT / "demo" / "app.py")
+SERVER = str(ROOT / "demo" / "server.py")  # what `make demo` runs: the app, and the live part's channel
 ARTIFACTS = ROOT / "build" / "test-artifacts"
 
 # The published log of the reference run (README): the default settings must reproduce it.
@@ -508,8 +510,9 @@ def test_the_frame_is_plain_json_and_sends_the_layout_once(demo):
     assert again["layout"] is None and again["layout_key"] == first["layout_key"]
     text = json.dumps(again, allow_nan=False)
     assert len(text) < 40_000  # what the page receives ten times a second
-    classes, _ = frames.decode_grid(again["grid"])
+    classes, _ = frames.predict(frames.layers_of(again["net"]), *frames.cell_centres())  # the page's boundary
     assert len(classes) == frames.GRID ** 2
+    assert frames.layers_of(again["net"])[0][0][0].tolist() == [w.data for w in demo.run.model.layers[0].neurons[0].w]
 
 
 def test_a_failure_while_playing_stops_play_with_a_message(demo):
@@ -547,6 +550,64 @@ def test_pause_does_not_wait_forever_for_a_stuck_step(demo, monkeypatch):
     assert not demo.training and demo.run.steps == 1
 
 
+# --- the live part's channel (demo/live.py): events in, the newest frame out ---------------------
+
+
+def ask(demo, body):
+    """(status, parsed JSON) of the channel's answer to `body` (an object, or raw bytes)."""
+    status, text = live.answer(demo.token, body if isinstance(body, bytes) else json.dumps(body).encode())
+    return status, json.loads(text)
+
+
+def test_the_channel_applies_the_page_s_events_and_answers_the_newest_frame(demo):
+    status, first = ask(demo, {})
+    assert status == 200 and first["step"] == 0 and first["layout"] is not None
+    status, frame = ask(demo, {"events": events({"type": "step"}), "have": first["layout_key"]})
+    assert status == 200 and (frame["step"], frame["ack"]) == (1, 1) and frame["layout"] is None
+    assert frame["serial"] > first["serial"]  # the page draws no frame older than one it has drawn
+    _, again = ask(demo, {"events": events({"type": "step"}), "have": first["layout_key"]})  # resent: once only
+    assert again["step"] == 1 and demo.run.steps == 1
+    _, frame = ask(demo, {"events": events({"type": "play"}, start=2)})
+    assert frame["playing"] and demo.training
+    _, frame = ask(demo, {"events": events({"type": "pause"}, start=3)})
+    assert not frame["playing"] and not demo.training and frame["step"] == demo.run.steps  # no step after it
+
+
+def test_the_channel_knows_only_registered_demos_and_refuses_bad_requests(demo):
+    status, text = live.answer("not-a-token", b"{}")
+    answer = json.loads(text)
+    assert status == 404 and "reload the page" in answer["error"]
+    other = session.Demo(training.Settings(hidden=2))
+    assert other.token != demo.token and live.lookup(other.token) is other and live.lookup(demo.token) is demo
+    for body in (b"not json", b"[1, 2]", b"\xff\xfe"):
+        status, answer = ask(demo, body)
+        assert status == 400 and "JSON object" in answer["error"]
+    status, answer = ask(demo, b" " * (live.MAX_BODY + 1))
+    assert status == 413
+    status, frame = ask(demo, {"events": "play", "have": 3})  # wrong types: nothing applied, a frame all the same
+    assert status == 200 and not demo.playing and frame["layout"] is not None
+    assert demo.run.steps == 0
+
+
+def test_a_demo_that_is_gone_leaves_the_channel():
+    import gc
+
+    token = session.Demo(training.Settings(hidden=2)).token
+    gc.collect()
+    assert live.lookup(token) is None and live.answer(token, b"{}")[0] == 404
+
+
+def test_the_channel_sends_weights_that_are_not_finite_as_null(demo):
+    demo.run.model.layers[0].neurons[0].w[0].data = float("inf")
+    demo.run.model.layers[0].neurons[0].w[1].data = float("nan")
+    status, text = live.answer(demo.token, b"{}")
+    frame = json.loads(text)  # what a browser reads: JSON has no NaN nor Infinity
+    assert status == 200 and "NaN" not in text and "Infinity" not in text
+    assert frame["net"][0]["w"][0][:2] == [None, None]
+    classes, p = frames.predict(frames.layers_of(frame["net"]), *frames.cell_centres(4))
+    assert list(classes) == [0] * 16 and list(p) == [0.0] * 16  # a blank map, as the page draws it
+
+
 def test_graph_notes_instead_of_a_graph():
     wide = session.Demo(training.Settings(hidden=20))
     assert "too many to read" in wide.frame()["graph_note"] and wide.frame()["layout"] is None
@@ -576,7 +637,7 @@ def test_my_code_whose_values_lack_an_op_gets_a_note_not_a_crash(tmp_path):
     demo = session.Demo(training.Settings(hidden=2), engines.load_engine(write_engine(tmp_path, source)))
     frame = demo.frame()
     assert "AttributeError" in frame["graph_note"] and "_op" in frame["graph_note"]
-    assert frame["layout"] is None and frame["grid"] is not None
+    assert frame["layout"] is None and frame["net"] is not None
     demo.step(1)  # training needs no _op
     assert demo.run.steps == 1
 
@@ -771,19 +832,25 @@ browser_test = pytest.mark.skipif(not pathlib.Path(CHROMIUM).exists(), reason="C
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`streamlit run demo/app.py` on a free local port; its URL. Always stopped afterwards."""
+    """`streamlit run demo/server.py` (as `make demo`) on a free local port; its URL. Always stopped afterwards."""
+    with streamlit_serving(SERVER, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_serving(script, tmp_path):
+    """`streamlit run script` on a free local port while in the block; its URL."""
     import socket
     import subprocess
     import time
     import urllib.request
 
-    tmp_path = tmp_path_factory.mktemp("streamlit")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(tmp_path / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", APP, "--server.headless", "true",
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", *STREAMLIT_FLAGS],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -844,6 +911,53 @@ def node_text(live, label, part):
     return live.locator(f".node[data-node='{label}'] text.{part}").text_content().split(" ", 1)[1]
 
 
+PLAY_WINDOWS, PLAY_WINDOW_SECONDS = 3, 3.0  # Play is measured over a few windows: the machine may be busy
+
+
+def pace(log):
+    """(steps/s, page updates/s, longest gap in ms) over the page's log of frames drawn while playing.
+
+    An update is a frame drawn with a step the page had not shown yet: a frame of the same step changes nothing.
+    """
+    seconds = (log[-1]["t"] - log[0]["t"]) / 1000
+    updates = [b for a, b in zip(log, log[1:]) if b["step"] != a["step"]]
+    gaps = [b["t"] - a["t"] for a, b in zip(log, log[1:])]
+    return (log[-1]["step"] - log[0]["step"]) / seconds, len(updates) / seconds, max(gaps)
+
+
+def training_alone(seconds):
+    """Steps/s of the same training (100 points) in this process, no page, no server: what the machine gives now."""
+    import time
+
+    run = training.new_run(training.Settings(n=125))
+    pts = training.draw(run.settings, run.engine)[0]
+    training.train(run, pts, 1)
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        training.train(run, pts, 1)
+    return (run.steps - 1) / (time.perf_counter() - start)
+
+
+def write_rates(windows, pause_ms, steps_after, alone):
+    """The measurements, with the machine's load (timings on a busy machine say little), to the test artifacts."""
+    import os
+    import statistics
+
+    steps, updates, gaps = zip(*windows)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    (ARTIFACTS / "demo-play-rate.txt").write_text(
+        f"Play of MLP(2, [8, 3]) on 100 points (yin-yang, AdamW), {len(windows)} windows of "
+        f"{PLAY_WINDOW_SECONDS:g} s in Chromium; load average {load} on {os.cpu_count()} CPUs\n"
+        f"{statistics.median(steps):.1f} steps/s while playing (goal 30, ratio {statistics.median(steps) / 30:.2f}); "
+        f"windows: {', '.join(f'{x:.1f}' for x in steps)}; the same training alone, just before: {alone:.1f} steps/s "
+        f"(Play gets {statistics.median(steps) / alone:.0%} of it)\n"
+        f"{statistics.median(updates):.1f} page updates/s (goal 10, ratio {statistics.median(updates) / 10:.2f}); "
+        f"windows: {', '.join(f'{x:.1f}' for x in updates)}; longest gap between frames {max(gaps):.0f} ms\n"
+        f"{pause_ms:.0f} ms from pressing Pause to the first frame that says paused drawn (goal 200, "
+        f"ratio {pause_ms / 200:.2f}), {steps_after} steps after the press\n"
+    )
+
+
 @pytest.mark.slow
 @browser_test
 def test_in_a_browser_step_play_pause(page):
@@ -860,24 +974,43 @@ def test_in_a_browser_step_play_pause(page):
     expect(live.locator("#loss")).to_have_text(graph.fmt(PUBLISHED[0]))
     grad_before = node_text(live, "w1.0.0", "g")
 
-    # Play: the counter runs; the page's own log of frames gives its pace.
+    # The map's boundary, computed in the page from the frame's weights: those of the run after its
+    # first step (trained here again), and the cells numpy computes from them (demo/frames.py).
     js = live_frame(tab)
+    drawn = js.evaluate("window.demoBoundary()")
+    run = training.new_run(training.Settings())
+    training.train(run, training.draw(run.settings, run.engine)[0], 1)
+    assert frames.layers_of(drawn["net"])[0][0].tolist() == [[w.data for w in n.w] for n in run.model.layers[0].neurons]
+    classes, levels = frames.decode_grid(frames.encode_grid(*frames.predict(frames.layers_of(drawn["net"]), *frames.cell_centres(drawn["n"]))))
+    assert drawn["n"] == frames.GRID and len(drawn["classes"]) == frames.GRID ** 2
+    assert sum(a != b for a, b in zip(drawn["classes"], classes)) <= 10  # ties aside (sums in another order)
+    assert max(abs(a - b) for a, b in zip(drawn["levels"], levels)) <= 1
+    assert len(set(drawn["classes"])) > 1  # not a blank map
+
+    # Play on 100 points (125 drawn): the counter runs; the page's own log of frames gives its pace,
+    # over a few windows. The new points come with a rerun of the app: it mounts nothing anew.
+    js.evaluate("window.stillMounted = true")  # a remount of the live part would start it afresh, without this
+    drawn_field = tab.get_by_role("spinbutton", name="points drawn (80 % are shown and trained on)")
+    drawn_field.fill("125")
+    drawn_field.press("Enter")
+    expect(live.locator("[data-testid='demo-points']")).to_have_text("100", timeout=30_000)
+    expect(step).to_have_text("0", timeout=30_000)
+    alone = training_alone(seconds=PLAY_WINDOW_SECONDS)  # what this machine gives now, for comparison
     live.get_by_role("button", name="Play").click()
     expect(live.get_by_role("button", name="Pause")).to_be_visible(timeout=30_000)
     wait_for(lambda: int(step.inner_text()) > 5, "Play to train", timeout=60)
-    js.evaluate("window.demoLog.length = 0")
-    time.sleep(5)
-    log = js.evaluate("window.demoLog.slice()")
+    windows = []
+    for _ in range(PLAY_WINDOWS):
+        js.evaluate("window.demoLog.length = 0")
+        time.sleep(PLAY_WINDOW_SECONDS)
+        log = js.evaluate("window.demoLog.slice()")
+        assert len(log) >= 2 and log[-1]["step"] > log[0]["step"]
+        windows.append(pace(log))
     grads = {node_text(live, "w1.0.0", "g") for _ in range(3) if time.sleep(0.3) is None}
-    assert len(log) >= 2 and log[-1]["step"] > log[0]["step"]
-    seconds = (log[-1]["t"] - log[0]["t"]) / 1000
-    steps_per_s = (log[-1]["step"] - log[0]["step"]) / seconds
-    updates_per_s = (len(log) - 1) / seconds
     # the graph updates live: a node's grad changes between frames
     assert len(grads | {grad_before}) > 1
 
-    # Pause: measured from the click to the first frame that says it is paused (training stopped before it).
-    clicked = js.evaluate("performance.now()")
+    # Pause: timed from the press (the page notes it) to the end of drawing the first frame that says paused.
     at_click = int(step.inner_text())
     live.get_by_role("button", name="Pause").click()
     expect(live.get_by_role("button", name="Play")).to_be_visible(timeout=30_000)
@@ -885,22 +1018,15 @@ def test_in_a_browser_step_play_pause(page):
     paused = step.inner_text()
     time.sleep(1.5)
     assert step.inner_text() == paused  # stopped
-    try:
-        after = [e for e in js.evaluate("window.demoLog.slice()") if e["t"] > clicked]
-    except Exception:  # the rerun that Pause starts may mount the live part anew, with a log of its own
-        js, clicked = live_frame(tab), float("-inf")
-        after = js.evaluate("window.demoLog.slice()")
+    pressed = [e for e in js.evaluate("window.demoPresses") if e["type"] == "pause"][-1]["t"]
+    after = [e for e in js.evaluate("window.demoLog.slice()") if e["t"] > pressed]
+    assert js.evaluate("window.stillMounted") is True  # the same page all along: nothing was mounted anew
     moving = [e for e in after if e["step"] > at_click]
     stopped = next(e for e in after if not e["playing"])
-    pause_ms = stopped["t"] - clicked if clicked > float("-inf") else float("nan")
+    pause_ms = stopped["t"] + stopped["ms"] - pressed
     assert all(e["step"] == stopped["step"] for e in after[after.index(stopped):])  # no step after the pause
-    assert len({e["step"] for e in moving}) <= 5  # it stops within a few frames of the click
-    (ARTIFACTS / "demo-play-rate.txt").write_text(
-        f"{steps_per_s:.1f} steps/s while playing (goal 30, ratio {steps_per_s / 30:.2f})\n"
-        f"{updates_per_s:.1f} page updates/s (goal 10, ratio {updates_per_s / 10:.2f})\n"
-        f"{pause_ms:.0f} ms from the click on Pause to the first frame that says paused (goal 200, "
-        f"ratio {pause_ms / 200:.2f}), {int(paused) - at_click} steps after the click\n"
-    )
+    assert len({e["step"] for e in moving}) <= 5  # it stops within a few frames of the press
+    write_rates(windows, pause_ms, int(paused) - at_click, alone)
     assert live.locator("#banner .error").count() == 0
     live.locator(".node[data-node='w1.3.1']").hover(force=True)  # paused: inspect a node (the README's picture)
     expect(live.locator("[data-testid='demo-tip']")).to_be_visible(timeout=10_000)
@@ -931,6 +1057,7 @@ def test_in_a_browser_add_click_drag_delete_points(page):
         new MutationObserver(() => { if (count.textContent === '81') window.clickTimes.shown ??= performance.now(); })
             .observe(document.getElementById('npts'), {childList: true, characterData: true, subtree: true});
     }""")
+    js.evaluate("window.stillMounted = true")  # gone if the live part were mounted anew (a flicker)
     canvas.click(position={"x": 5, "y": 5})  # the corner is empty: a point of class 0
     expect(count).to_have_text("81", timeout=30_000)
     times = js.evaluate("window.clickTimes")
@@ -942,7 +1069,8 @@ def test_in_a_browser_add_click_drag_delete_points(page):
     expect(live.locator(".cls.on")).to_have_text("2")
     tab.mouse.click(*at(2.0, -2.0))
     expect(count).to_have_text("82", timeout=30_000)
-    expect(tab.get_by_text("Data: 82 points")).to_be_visible(timeout=30_000)
+    expect(tab.get_by_text("Data: 82 points")).to_be_visible(timeout=30_000)  # the table follows the map
+    assert js.evaluate("window.stillMounted") is True  # through the app's rerun for the table
 
     # A click on a point (the new one) shows its graph, and nothing errors.
     tab.mouse.click(*at(2.0, -2.0))
@@ -1016,3 +1144,25 @@ def test_in_a_browser_my_code_with_a_wrong_derivative(page, tmp_path):
     live.get_by_role("button", name="Step").click()  # it still trains, on the student's gradients
     expect(live.locator("[data-testid='demo-step']")).to_have_text("1", timeout=30_000)
     tab.screenshot(path=ARTIFACTS / "demo-my-code.png", full_page=True)
+
+
+@pytest.mark.slow
+@browser_test
+def test_in_a_browser_the_app_alone_says_how_to_start_the_demo(tmp_path):
+    """`streamlit run demo/app.py` serves the page without its channel: a click says to use `make demo`."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with streamlit_serving(APP, tmp_path) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1250})
+            tab.goto(url)
+            tab.wait_for_selector(LIVE, timeout=60_000)
+            live = tab.frame_locator(LIVE)
+            expect(live.locator(".node").first).to_be_attached(timeout=60_000)  # the app's own frame is drawn
+            live.get_by_role("button", name="Step").click()
+            expect(live.locator("#banner .error")).to_contain_text("start the demo with `make demo`", timeout=30_000)
+            expect(live.get_by_role("button", name="Play")).to_be_visible()
+            assert live.locator("[data-testid='demo-step']").inner_text() == "0"
+        finally:
+            browser.close()

@@ -1,6 +1,9 @@
-// The demo's live part in the browser. Streamlit's component protocol (v1): this page says it is
-// ready, receives "render" messages whose args.frame is a frame of demo/session.py, and sends its
-// value back: {events: [...not yet acknowledged...], layout: key of the graph layout it holds}.
+// The demo's live part in the browser. Streamlit's component protocol (v1) brings it a frame of
+// demo/session.py and the address of its own channel (demo/live.py) with each run of the app.
+// Everything else goes through that channel: the page posts its events not yet acknowledged
+// (a button, a click on the map) and gets the newest frame back, at once for an event and about
+// every FRAME_MS while playing, so that a frame is never a rerun of the app. The component's value
+// changes only to ask for a rerun when the points changed, so that the table of points shows them.
 "use strict";
 
 const COLORS = ["#e41a1c", "#4daf4a", "#377eb8"];  // classes 0, 1, 2
@@ -8,29 +11,31 @@ const RGB = [[228, 26, 28], [77, 175, 74], [55, 126, 184]];
 const ROLE_FILL = { input: "#9ecae1", parameter: "#fdd49e", op: "#e5f5e0", output: "#fcbba1", loss: "#fb6a4a", constant: "#f0f0f0" };
 const LO = -2.5, HI = 2.5;  // the plot's range on both axes (demo/points.py PLOT_RANGE)
 const MAP = 480;  // css px
+const FRAME_MS = 50;  // while playing, a frame is asked for this long after the last was asked for
+const EDITS = ["add", "move", "delete", "select"];
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const state = {
-  frame: null, layout: null, points: [], example: null, cls: 0, pending: [], seq: 0,
+  frame: null, serial: 0, layout: null, points: [], example: null, cls: 0, pending: [], seq: 0,
   view: { s: 1, tx: 0, ty: 0 }, fitted: false, hover: null, pinned: null, drag: null, nodeEls: [], edgeEls: [],
-  playing: false, log: [],
+  playing: false, log: [], api: null, polling: false, asking: false, channel: null, tableVersion: null, tableAsked: null,
 };
-window.demoLog = state.log;  // frames seen: [{t, step, playing, ms to draw}], for the browser test's measurements
+window.demoLog = state.log;  // frames drawn: [{t, step, playing, ms to draw, rtt: ms of the request}], for the browser test's measurements
+window.demoPresses = [];  // events sent: [{t, type}], so that the browser test times Pause from the press itself
 
-// --- the component protocol ---------------------------------------------------------------------
+// --- the component protocol and the live channel -------------------------------------------------
 
 function post(type, data) {
   window.parent.postMessage(Object.assign({ isStreamlitMessage: true, type }, data), "*");
-}
-function sendValue() {
-  post("streamlit:setComponentValue", { value: { events: state.pending, layout: state.layout ? state.layout.key : null }, dataType: "json" });
 }
 function send(event) {
   state.seq = Math.max(state.seq + 1, Date.now());
   event.seq = state.seq;
   state.pending.push(event);
-  sendValue();
+  if (window.demoPresses.length > 1000) window.demoPresses.splice(0, 500);
+  window.demoPresses.push({ t: performance.now(), type: event.type });
+  kick();
 }
 let lastHeight = 0;
 function fitHeight() {
@@ -38,22 +43,91 @@ function fitHeight() {
   if (h !== lastHeight) { lastHeight = h; post("streamlit:setFrameHeight", { height: h }); }
 }
 window.addEventListener("message", (msg) => {
-  if (msg.data && msg.data.type === "streamlit:render") render(msg.data.args.frame);
+  if (msg.data && msg.data.type === "streamlit:render") {
+    const args = msg.data.args;
+    if (args.api !== state.api) {  // a new demo (the server restarted, a new session): its frames count from 1
+      state.api = args.api;
+      state.serial = 0;
+      state.pending = [];
+    }
+    if (args.frame) state.tableVersion = args.frame.points_version;  // the table as this run of the app drew it
+    render(args.frame);
+  }
 });
+
+let wake = null;  // ends the wait between two frames: an event goes at once
+function kick() {
+  if (wake) wake();
+  else if (!state.polling) poll();
+  else if (state.asking) ask().then((got) => { if (got.frame) render(got.frame); });  // not after the request in flight: beside it
+}
+function nap(ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; resolve(); };
+  });
+}
+
+async function ask() {
+  // One request of the channel: the events not yet acknowledged go, the newest frame comes back.
+  const body = JSON.stringify({ events: state.pending, have: state.layout ? state.layout.key : null });
+  let response, data;
+  try {
+    response = await fetch(state.api, { method: "POST", headers: { "Content-Type": "application/json" }, body, cache: "no-store" });
+    data = await response.json();
+  } catch (e) {  // no answer, or one that is not the channel's (streamlit run demo/app.py has no channel)
+    return { problem: response
+      ? "The live part's channel is missing: start the demo with `make demo` (streamlit run demo/server.py)."
+      : "The demo's server does not answer: is `make demo` still running?", retry: !response };
+  }
+  if (!response.ok) return { problem: data.error || `The demo's server answered ${response.status}.`, retry: response.status >= 500 };
+  return { frame: data };
+}
+
+async function poll() {
+  if (state.polling || !state.api) return;
+  state.polling = true;
+  try {
+    while (state.pending.length || state.playing) {
+      const t0 = performance.now();
+      state.asking = true;
+      const got = await ask();
+      state.asking = false;
+      if (got.problem) {
+        state.channel = { level: "error", text: got.problem };
+        if (state.frame) showBanner(state.frame);
+        if (!got.retry) { state.pending = []; state.playing = false; showPlaying(); break; }
+        await nap(1000);
+        continue;
+      }
+      state.channel = null;
+      state.rtt = performance.now() - t0;
+      render(got.frame);
+      if (state.playing && !state.pending.length) await nap(Math.max(0, FRAME_MS - (performance.now() - t0)));
+    }
+  } finally {
+    state.polling = false;
+  }
+}
 
 // --- a frame arrives ----------------------------------------------------------------------------
 
 function pendingOf(types) { return state.pending.some((e) => types.includes(e.type)); }
 
 function render(frame) {
-  if (!frame) return;
+  if (!frame || frame.serial <= state.serial) return;  // an older frame than the one drawn (an app run's, late)
   const t0 = performance.now();
+  state.serial = frame.serial;
   state.frame = frame;
   if (state.log.length > 2000) state.log.splice(0, 1000);
   state.pending = state.pending.filter((e) => e.seq > frame.ack);
-  if (!pendingOf(["add", "move", "delete", "select"]) && !state.drag) {
+  if (!pendingOf(EDITS) && !state.drag) {
     state.points = frame.points.map((p) => p.slice());
     state.example = frame.example;
+    if (!frame.playing && frame.points_version !== state.tableVersion && frame.points_version !== state.tableAsked) {
+      state.tableAsked = frame.points_version;  // a rerun of the app, once, so that the table shows the points
+      post("streamlit:setComponentValue", { value: { table: frame.points_version }, dataType: "json" });
+    }
   }
   if (!pendingOf(["play", "pause", "step", "reset"])) state.playing = frame.playing;
   $("stepn").textContent = String(frame.step);
@@ -62,9 +136,8 @@ function render(frame) {
   $("engine").title = frame.engine;
   showPlaying();
   showBanner(frame);
-  if (frame.layout) {
-    buildGraph(frame.layout);
-    sendValue();  // the server stops sending the layout once it knows the page has it
+  if (frame.layout && (!state.layout || state.layout.key !== frame.layout.key)) {
+    buildGraph(frame.layout);  // once per architecture: the server sends it until the page says it has it
   } else if (frame.layout_key === null && state.layout) {
     clearGraph();
   }
@@ -74,7 +147,9 @@ function render(frame) {
   drawCurve(frame.losses);
   showWeights(frame.weights);
   fitHeight();
-  state.log.push({ t: t0, step: frame.step, playing: frame.playing, ms: performance.now() - t0 });
+  state.log.push({ t: t0, step: frame.step, playing: frame.playing, ms: performance.now() - t0, rtt: state.rtt });
+  state.rtt = null;
+  if (state.playing && !state.polling) poll();
 }
 
 function showPlaying() {
@@ -85,7 +160,7 @@ function showPlaying() {
 function showBanner(frame) {
   const box = $("banner");
   box.textContent = "";
-  const items = [];
+  const items = state.channel ? [state.channel] : [];
   if (frame.banner) items.push(frame.banner);
   for (const m of frame.messages) items.push(m);
   for (const m of items) {
@@ -293,23 +368,75 @@ const cells = document.createElement("canvas");
 const toPx = (x, y) => [(x - LO) / (HI - LO) * MAP, (HI - y) / (HI - LO) * MAP];
 const toData = (px, py) => [LO + px / MAP * (HI - LO), HI - py / MAP * (HI - LO)];
 
+// The boundary: the model's class and confidence at each cell's centre, rows from the top of the
+// plot down, computed here from the frame's weights; the same arithmetic as demo/frames.py
+// (predict, encode_grid), which the browser test holds it to.
+const LEVELS = 64;
+let lastBoundary = null;
+function boundaryOf(net, n) {
+  if (!net) return null;
+  const key = JSON.stringify(net) + n;
+  if (lastBoundary && lastBoundary.key === key) return lastBoundary;
+  const num = (v) => (v === null ? NaN : v);  // a weight that was not finite came as null
+  const layers = net.map((l) => ({ w: Float64Array.from(l.w.flat(), num), b: Float64Array.from(l.b, num), nin: l.w[0] ? l.w[0].length : 0 }));
+  const widest = Math.max(2, ...layers.map((l) => l.b.length));
+  let h = new Float64Array(widest), out = new Float64Array(widest);
+  const classes = new Uint8Array(n * n), levels = new Uint8Array(n * n), size = (HI - LO) / n;
+  for (let r = 0; r < n; r++) {
+    const y = LO + (n - 1 - r + 0.5) * size;
+    for (let c = 0; c < n; c++) {
+      h[0] = LO + (c + 0.5) * size; h[1] = y;
+      let width = 2;
+      for (let li = 0; li < layers.length; li++) {
+        const l = layers[li], nout = l.b.length, last = li === layers.length - 1;
+        for (let j = 0; j < nout; j++) {
+          let z = 0;
+          for (let k = 0; k < width; k++) z += l.w[j * l.nin + k] * h[k];
+          z += l.b[j];
+          out[j] = last ? z : Math.tanh(z);
+        }
+        [h, out] = [out, h];
+        width = nout;
+      }
+      let top = -Infinity, k = 0;
+      for (let j = 0; j < width; j++) if (h[j] > top) { top = h[j]; k = j; }
+      let sum = 0, most = 0;
+      for (let j = 0; j < width; j++) { const e = Math.exp(h[j] - top); sum += e; most = Math.max(most, e); }
+      const p = most / sum, i = r * n + c, third = 1 / width;
+      if (!Number.isFinite(p)) continue;  // weights that are not numbers: class 0, level 0 (blank)
+      classes[i] = k;
+      levels[i] = Math.min(LEVELS - 1, Math.max(0, Math.round((p - third) / (1 - third) * (LEVELS - 1))));
+    }
+  }
+  lastBoundary = { key, n, classes, levels };
+  return lastBoundary;
+}
+window.demoBoundary = () => {  // for the browser test: the cells as drawn, and the weights they come from
+  const b = state.frame && boundaryOf(state.frame.net, state.frame.grid_n);
+  return b && { n: b.n, classes: Array.from(b.classes), levels: Array.from(b.levels), net: state.frame.net };
+};
+
 function drawMap() {
   const f = state.frame;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, MAP, MAP);
-  if (f && f.grid) {
-    const n = f.grid_n, raw = atob(f.grid);
-    if (cells.width !== n) { cells.width = n; cells.height = n; }
-    const cctx = cells.getContext("2d"), img = cctx.createImageData(n, n);
-    for (let i = 0; i < n * n; i++) {
-      const b = raw.charCodeAt(i), c = b >> 6, a = 0.12 + 0.45 * (b & 63) / 63;
-      img.data[4 * i] = 255 + (RGB[c][0] - 255) * a;
-      img.data[4 * i + 1] = 255 + (RGB[c][1] - 255) * a;
-      img.data[4 * i + 2] = 255 + (RGB[c][2] - 255) * a;
-      img.data[4 * i + 3] = 255;
+  const b = f && boundaryOf(f.net, f.grid_n);
+  if (b) {
+    const n = b.n;
+    if (b !== cells.drawn) {  // the weights changed: shade the cells anew
+      if (cells.width !== n) { cells.width = n; cells.height = n; }
+      const cctx = cells.getContext("2d"), img = cctx.createImageData(n, n);
+      for (let i = 0; i < n * n; i++) {
+        const c = b.classes[i], a = 0.12 + 0.45 * b.levels[i] / (LEVELS - 1);
+        img.data[4 * i] = 255 + (RGB[c][0] - 255) * a;
+        img.data[4 * i + 1] = 255 + (RGB[c][1] - 255) * a;
+        img.data[4 * i + 2] = 255 + (RGB[c][2] - 255) * a;
+        img.data[4 * i + 3] = 255;
+      }
+      cctx.putImageData(img, 0, 0);
+      cells.drawn = b;
     }
-    cctx.putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(cells, 0, 0, MAP, MAP);
   }
