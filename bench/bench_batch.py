@@ -4,6 +4,11 @@ exits), graded by `python -m grader batch`, then the same submissions as noteboo
 
     .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
     .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 2,4 --dask
+    .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 4   # the cores' ratio
+
+`--cores fresh,fork` (the default) grades the class with each grading core ([grading] core): a
+sandbox and interpreter per test id, against one sandbox per submission whose template forks each
+test id's child; it prints their ratio in submissions per second (goal: 3x on a class of 200).
 
 `--breakdown` first prints, per test id, what one child costs with no cases (starting it: the
 interpreter, the copies, the confinement) against all its cases, on the answer key: the share of
@@ -80,8 +85,13 @@ def child_breakdown(repeats=3):
     return rows
 
 
-def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
+def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None, core=None):
     cmd = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
+    if core:  # the grading core ([grading] core), in a settings file of this run's own
+        settings = out.parent / "grader.toml"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(f'[grading]\ncore = "{core}"\n')
+        cmd += ["--config", str(settings)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     if scheduler:
@@ -186,6 +196,9 @@ def main():
     parser.add_argument("--jobs-list", help="comma-separated --jobs settings to compare (after batch's default)")
     parser.add_argument("--dask", action="store_true", help="also grade on a Dask LocalCluster per --jobs setting")
     parser.add_argument("--breakdown", action="store_true", help="first, one child's start-up against its cases")
+    parser.add_argument("--cores", default="fresh,fork",
+                        help="grading cores to compare ([grading] core), each with every --jobs setting; the first "
+                             "run is the reference of the ratios (default: fresh,fork: today's against the forked)")
     args = parser.parse_args()
 
     if args.breakdown:
@@ -196,6 +209,7 @@ def main():
         print(f"children of one submission: {total:.0f} ms, of which {start:.0f} ms ({100 * start / total:.0f}%) "
               "is starting them (one after another)")
 
+    print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg())
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
         plan = make_submissions(work / "class", args.students)
@@ -209,14 +223,18 @@ def main():
             runs = [None] + [int(j) for j in args.jobs_list.split(",")]
         else:
             runs = [args.jobs] if args.jobs else [None, 2 * (os.cpu_count() or 1)]
-        modes = [(jobs, None) for jobs in runs] + ([(jobs, "local") for jobs in runs] if args.dask else [])
+        cores = [c for c in args.cores.split(",") if c]
+        modes = [(jobs, None, core) for core in cores for jobs in runs] + (
+            [(jobs, "local", core) for core in cores for jobs in runs] if args.dask else [])
         t_batch = batch_label = first_rate = first_rows = None
-        same = []
-        for jobs, scheduler in modes:
-            out = work / f"out-{jobs}-{scheduler}" / "grades.csv"
-            clock, rows = run_batch(work / "class", out, jobs, seed, scheduler)
+        same, rates = [], {}
+        for jobs, scheduler, core in modes:
+            out = work / f"out-{jobs}-{scheduler}-{core}" / "grades.csv"
+            clock, rows = run_batch(work / "class", out, jobs, seed, scheduler, core)
             assert len(rows) == len(plan), "every submission has a row"
-            label = (f"--jobs {jobs}" if jobs else "default --jobs") + (" --scheduler local" if scheduler else "")
+            label = (f"core {core}, " if core else "") + (f"--jobs {jobs}" if jobs else "default --jobs") + (
+                " --scheduler local" if scheduler else "")
+            rates.setdefault(core, []).append((label, len(rows) / clock.wall, clock.cpu))
             rate = len(rows) / clock.wall
             first_rate = first_rate or rate
             first_rows = first_rows or rows
@@ -227,6 +245,15 @@ def main():
                   + (f", hidden seed {seed}" if seed else ""))
             t_batch, batch_label = (t_batch, batch_label) if t_batch else (clock, label)
         print(f"gradebooks: {sum(same)}/{len(same)} runs give the first run's grades, cell for cell")
+        print("load average (1, 5, 15 min) at the end: %.2f %.2f %.2f" % os.getloadavg())
+        if len(rates) > 1:
+            (base, base_runs), *others = rates.items()
+            best_base = max(base_runs, key=lambda r: r[1])
+            for core, core_runs in others:
+                best = max(core_runs, key=lambda r: r[1])
+                print(f"core {core} against core {base} (best run of each): {best[1]:.2f} against {best_base[1]:.2f} "
+                      f"submissions/s = {best[1] / best_base[1]:.2f}x  [goal: >= 3x]; CPU {best[2]:.0f} s against "
+                      f"{best_base[2]:.0f} s = {best_base[2] / max(best[2], 1e-9):.2f}x less")
         if course is None:
             return
         names = list(plan)

@@ -20,6 +20,9 @@
     jobs = 2                  # children at once
     run_as = "nobody"         # drop privileges when running as root
     python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
+    core = "fork"             # one sandbox per submission whose template forks each test id's
+                              # child in namespaces of its own; "fresh": a sandbox and an
+                              # interpreter per test id (grader/fork_core.py)
     confinement = "required"  # instructor-side grading (hidden cases, batch, nbgrader, Gradescope)
                               # refuses to run without bubblewrap, seccomp and Landlock;
                               # "available": what the platform offers; "none": limits only.
@@ -65,7 +68,8 @@ SCHEMA = {
             "jobs": {"type": "integer", "minimum": 1, "maximum": 64},
             "run_as": {"type": "string"},
             "python": {"type": "string"},
-            "confinement": {"enum": list(MODES)}}},
+            "confinement": {"enum": list(MODES)},
+            "core": {"enum": ["fork", "fresh"]}}},
         "gradescope": {"type": "object", "additionalProperties": False, "properties": {
             # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
             "visibility": {"enum": VISIBILITY},
@@ -94,6 +98,7 @@ class Settings:
     run_as: str = ""
     python: str = ""
     confinement: str = "required"  # see sandbox.plan
+    core: str = "fork"  # see grader/fork_core.py
     extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read (gradescope)
 
 
@@ -137,5 +142,6 @@ def from_dict(data, source="settings"):
     s.jobs = g.get("jobs", s.jobs)
     s.run_as, s.python = g.get("run_as", s.run_as), g.get("python", s.python)
     s.confinement = g.get("confinement", s.confinement)
+    s.core = g.get("core", s.core)
     s.extra = {k: v for k, v in data.items() if k in ("gradescope",)}
     return s

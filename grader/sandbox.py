@@ -26,6 +26,8 @@ one JSON event per line, in the expected order, nothing else. Output (stdout and
 a pipe of its own and is cut past the limit.
 """
 import ast
+import base64
+import contextlib
 import dataclasses
 import functools
 import json
@@ -398,7 +400,7 @@ def _defines(node):
 # running a test id
 
 def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, recursion_limit=1000,
-              confine=True, sandbox=None, source=None, definitions_only=False):
+              confine=True, sandbox=None, source=None, definitions_only=False, template=None, slot=None):
     """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
     contained child against the student's `files` (name -> bytes, from grader/intake.py; a folder is
     read with the same intake); never raises for anything the student's code does. `sandbox`
@@ -406,7 +408,8 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
     `source`: the relative path of the file this test id loads (grader/shapes.py); given, every file
     of `files` is copied (helpers, a package's folders), else the kit's three files only, the part's
     own loaded. `definitions_only`: the child leaves the loaded file's top-level loops and calls out
-    (child.definitions)."""
+    (child.definitions). `template`: a fork_core.Template of this submission, whose slot `slot`
+    runs the test (the forked core); the fresh core when it is None or cannot."""
     exercise = _exercise(exercise)
     test_id = exercise.id
     limits = limits or Limits()
@@ -419,17 +422,10 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
     started = time.monotonic()
     outcome = RunOutcome(test_id)
     names = sorted(n for n in files if _safe_relative(n)) if source else [n for n in STUDENT_FILES if n in files]
-    with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
-        try:
-            argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
-        except OSError as exc:
-            outcome.status, outcome.message = "internal", f"could not prepare the grading process: {exc}"
-            return outcome
-        events_r, events_w = os.pipe()
-        cases_r, cases_w = os.pipe()
-        out_r, out_w = os.pipe()
-        job = {
-            "test_id": test_id, "events_fd": events_w,
+
+    def make_job(layout, events_fd):
+        return {
+            "test_id": test_id, "events_fd": events_fd,
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
             "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
@@ -441,6 +437,43 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
             "become": list(run_as) if run_as and not sandbox.bwrap else None,
             "nproc": limits.processes if sandbox.bwrap or run_as else None,
         }
+
+    if template is not None and sandbox.bwrap and not template.broken:
+        from grader import fork_core
+
+        job = make_job(template.layout(), 3)
+        # what bubblewrap's --file and --ro-bind-data give a fresh child, in its job instead
+        job["files"] = {n: base64.b64encode(files[n]).decode() for n in names}
+        job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in reference_pieces(exercise).items()}
+        ran = fork_core.run_forked(template, slot, job, cases, limits, sandbox.cgroup, started)
+        if ran is not None and (ran[4] is not None or any(ran[0])):
+            lines, timed_out, output, cut, returncode = ran
+            outcome.output = _excerpt(output, cut_at=limits.output if cut else None)
+            if returncode is None or returncode < 0:
+                outcome.status = "internal"
+                outcome.message = ("the grading process could not be set up: "
+                                   + (fork_core.SETUP_FAILED.get(-returncode, "its namespaces")
+                                      if returncode is not None else template.broken or "the template ended"))
+                outcome.elapsed = time.monotonic() - started
+                return outcome
+            if returncode > 128:
+                returncode = 128 - returncode
+            _interpret(outcome, lines, returncode, timed_out, len(cases), limits, exercise.values)
+            outcome.elapsed = time.monotonic() - started
+            return outcome
+        # the template could not take it (gone before anything ran): the fresh core runs it
+    # a scratch folder only where the files are written to disk (no bubblewrap): under bubblewrap
+    # they come from memory, and a folder made for nothing outlives a grader that is killed
+    with (tempfile.TemporaryDirectory(prefix="grader-") if not sandbox.bwrap else contextlib.nullcontext("")) as scratch:
+        try:
+            argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
+        except OSError as exc:
+            outcome.status, outcome.message = "internal", f"could not prepare the grading process: {exc}"
+            return outcome
+        events_r, events_w = os.pipe()
+        cases_r, cases_w = os.pipe()
+        out_r, out_w = os.pipe()
+        job = make_job(layout, events_w)
         cgroups = _make_cgroups(sandbox.cgroup, limits, owner=run_as if sandbox.bwrap else None) \
             if sandbox.cgroup else []
         if cgroups:
