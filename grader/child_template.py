@@ -131,17 +131,15 @@ def no_namespaces_program(machine):
     return b"".join(struct.pack("=HBBI", *ins) for ins in prog)
 
 
+class _Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
 def no_namespaces():
     """Load no_namespaces_program for this machine (no_new_privs is already set)."""
-    import platform
-
-    program = no_namespaces_program(platform.machine())
+    program = no_namespaces_program(os.uname().machine)
     buf = ctypes.create_string_buffer(program)
-
-    class Fprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = Fprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
+    fprog = _Fprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
 
 
@@ -298,6 +296,11 @@ def main():
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     socks = [socket.socket(fileno=fd) for fd in fds]
     child = load_child()
+    # what the template allocated is never collected in a child: the collector's passes over it
+    # would write to (and so copy) every page of it, in every child
+    import gc
+
+    gc.freeze()
     pids = []
     for i, sock in enumerate(socks):
         pid = os.fork()

@@ -13,6 +13,8 @@ fresh child's own layers (rlimits, Landlock, its checks) before any student byte
 forked core needs bubblewrap, and falls back to the fresh one where the template cannot start.
 """
 import os
+import platform
+import shutil
 import socket
 import struct
 import subprocess
@@ -79,7 +81,10 @@ class Template:
             argv += ["--ro-bind", real, f"{sb.SITE}/{name}"]
         argv += ["--remount-ro", "/", "--chdir", "/work", "--", self.python, "-I", "-S",
                  "/grader/child_template.py", str(self.limits.disk), *map(str, socks)]
-        return argv
+        # address randomisation off from the start (it is inherited): else the template executes
+        # itself again to turn it off (child_template.fixed_addresses), a second interpreter start
+        setarch = shutil.which("setarch", path="/usr/bin:/bin")
+        return ([setarch, platform.machine(), "-R"] if setarch else []) + argv
 
     def __enter__(self):
         return self

@@ -348,6 +348,23 @@ def reference_pieces(exercise, ref_dir=None):
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def compiled_pieces(exercise, ref_dir="/grader/ref"):
+    """reference_pieces with each module's bytecode beside it (`__pycache__`, unchecked hash-based
+    .pyc, PEP 552), as the child at `ref_dir` would compile it: trusted code compiled once here
+    instead of in every child. A child of another Python version ignores them and compiles."""
+    import importlib.util
+    import marshal
+
+    out = dict(reference_pieces(exercise))
+    for rel, data in list(out.items()):
+        folder, name = rel.rsplit("/", 1)
+        code = compile(data, f"{ref_dir}/{rel}", "exec", dont_inherit=True)
+        header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
+        out[f"{folder}/__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = header + marshal.dumps(code)
+    return out
+
+
 def _exercise(exercise):
     """An Exercise of grader/exercises/, given one or a built-in test id."""
     if isinstance(exercise, str):
@@ -444,7 +461,7 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, rec
         job = make_job(template.layout(), 3)
         # what bubblewrap's --file and --ro-bind-data give a fresh child, in its job instead
         job["files"] = {n: base64.b64encode(files[n]).decode() for n in names}
-        job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in reference_pieces(exercise).items()}
+        job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in compiled_pieces(exercise).items()}
         ran = fork_core.run_forked(template, slot, job, cases, limits, sandbox.cgroup, started)
         if ran is not None and (ran[4] is not None or any(ran[0])):
             lines, timed_out, output, cut, returncode = ran
