@@ -21,10 +21,10 @@ from tests.hostile_kit import ROOT, by_id, full, submission, wait_until_gone, wo
 SANDBOX = probe()
 needs_bwrap = pytest.mark.skipif(not SANDBOX.bwrap, reason="the forked core needs bubblewrap with user namespaces")
 pytestmark = needs_bwrap
-# every test id's import says which core runs it: the forked child has the template's module `child`
+# every test id's import says which core runs it: a forked child was started as the template
 WHICH_CORE = '''
 import sys as _sys
-print("core", "fork" if "child" in _sys.modules else "fresh")
+print("core", "fork" if _sys.argv[0].endswith("child_template.py") else "fresh")
 '''
 
 
