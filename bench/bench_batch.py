@@ -25,6 +25,7 @@ costs whatever else the shared machine runs). The nbgrader course is the kit's o
 cases, and the bench says on how many submissions their totals agree.
 """
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -65,24 +66,28 @@ def make_submissions(root, n):
     return plan
 
 
-def child_breakdown(repeats=3):
-    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs."""
-    from grader import check
+def child_breakdown(repeats=3, core="fresh"):
+    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs,
+    in the fresh core or the forked one (a template per run of every test id, its start not counted)."""
+    from grader import check, fork_core, sandbox
     from grader.sandbox import run_cases
     from grader.spec import TEST_IDS
     from tests.classroom import SOLUTIONS
 
-    rows = {}
-    for test_id in TEST_IDS:
-        cases = [c for c, _ in check.build_cases(test_id)]
-        times = {"none": [], "all": []}
-        for _ in range(repeats):
-            for what, chosen in (("none", []), ("all", cases)):
-                started = time.perf_counter()
-                run_cases(test_id, chosen, SOLUTIONS)
-                times[what].append(time.perf_counter() - started)
-        rows[test_id] = (1000 * min(times["none"]), 1000 * min(times["all"]))
-    return rows
+    box, limits = sandbox.plan("available"), sandbox.Limits()
+    times = {t: {"none": [], "all": []} for t in TEST_IDS}
+    for _ in range(repeats):
+        for what in ("none", "all"):
+            with contextlib.ExitStack() as stack:
+                template = fork_core.start(box, sys.executable, limits, None, len(TEST_IDS), core)
+                if template is not None:
+                    stack.enter_context(template)
+                for slot, test_id in enumerate(TEST_IDS):
+                    chosen = [c for c, _ in check.build_cases(test_id)] if what == "all" else []
+                    started = time.perf_counter()
+                    run_cases(test_id, chosen, SOLUTIONS, limits, sandbox=box, template=template, slot=slot)
+                    times[test_id][what].append(time.perf_counter() - started)
+    return {t: (1000 * min(v["none"]), 1000 * min(v["all"])) for t, v in times.items()}
 
 
 def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None, core=None):
@@ -202,12 +207,13 @@ def main():
     args = parser.parse_args()
 
     if args.breakdown:
-        rows = child_breakdown()
-        for test_id, (none, full) in rows.items():
-            print(f"child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
-        start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
-        print(f"children of one submission: {total:.0f} ms, of which {start:.0f} ms ({100 * start / total:.0f}%) "
-              "is starting them (one after another)")
+        for core in [c for c in args.cores.split(",") if c]:
+            rows = child_breakdown(core=core)
+            for test_id, (none, full) in rows.items():
+                print(f"core {core}: child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
+            start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
+            print(f"core {core}: children of one submission: {total:.0f} ms, of which {start:.0f} ms "
+                  f"({100 * start / total:.0f}%) is starting them (one after another)")
 
     print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg())
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))

@@ -35,7 +35,7 @@ class Template:
 
     def __init__(self, sandbox, python, limits, run_as=None, slots=0):
         self.sandbox, self.python, self.limits = sandbox, os.path.realpath(python), limits
-        self.broken = ""
+        self.broken, self.proc = "", None
         self.socks, theirs, fds = [], [], []
         try:
             for _ in range(slots):
@@ -53,7 +53,7 @@ class Template:
                 pass_fds=(*[s.fileno() for s in theirs], *fds), start_new_session=True,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, **user)
         except OSError as exc:
-            self.proc, self.broken = None, f"could not start the template: {exc}"
+            self.broken = f"could not start the template: {exc}"
         finally:
             for s in theirs:
                 s.close()

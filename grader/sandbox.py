@@ -20,6 +20,12 @@ whether that is enough):
   number of processes, so memory is bounded by processes x the address-space limit.
 - rlimits on CPU time, address space and core dumps; a wall-clock limit enforced here.
 
+That is the fresh core: a sandbox and an interpreter per test id. The forked core
+(grader/fork_core.py, the default where bubblewrap is there) starts one such sandbox per
+submission, holding a template that forks each test id's child into namespaces, cgroups and a work
+folder of its own; the child then goes on as a fresh one does (its job, rlimits, Landlock, its
+checks, the same pipes and the same checks of what comes back, here).
+
 Cases are handed over one at a time on a pipe, each after the previous one's result came back, so
 the child never holds more of the case list than the case it runs. What comes back is checked here:
 one JSON event per line, in the expected order, nothing else. Output (stdout and stderr) comes on
@@ -318,7 +324,9 @@ def _kill_cgroups(folders):
 
 def _remove_cgroups(folders):
     for folder in folders:
-        for _ in range(200):  # killed processes leave their cgroup a moment after the kill
+        # killed processes leave their cgroup a moment after the kill (most often well under a
+        # millisecond): short waits first, then 5 ms ones, about a second in all
+        for attempt in range(210):
             try:
                 folder.rmdir()
                 break
@@ -326,7 +334,7 @@ def _remove_cgroups(folders):
                 break
             except OSError:
                 _kill_cgroups([folder])
-                time.sleep(0.005)
+                time.sleep(0.0005 if attempt < 10 else 0.005)
 
 
 # ---------------------------------------------------------------------------------------------
