@@ -104,7 +104,7 @@ def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None, core=None):
     if hidden_seed is not None:
         cmd += ["--hidden-seed", str(hidden_seed)]
     with Clock() as clock:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(clock.wrap(cmd), cwd=ROOT, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         sys.exit(f"batch failed:\n{proc.stderr}")
     with open(out, newline="") as f:
@@ -114,14 +114,41 @@ def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None, core=None):
 
 class Clock:
     """Wall time and the CPU time of every process started (and waited for) inside the block:
-    the machine is shared, and CPU time says what the work cost whatever the others run."""
+    the machine is shared, and CPU time says what the work cost whatever the others run.
+
+    A sandboxed process killed at the end of its test is never waited for by its parent, so its
+    CPU time is not in the children's: where this runs as root with cgroup v1's cpuacct, a command
+    given to wrap() runs in a cgroup of its own, whose usage counts every process it started."""
+
+    CPUACCT = pathlib.Path("/sys/fs/cgroup/cpuacct")
 
     def __enter__(self):
+        self.group = None
+        if os.geteuid() == 0 and (self.CPUACCT / "cpuacct.usage").exists():
+            try:
+                self.group = self.CPUACCT / f"bench-{os.getpid()}-{time.monotonic_ns()}"
+                self.group.mkdir()
+            except OSError:
+                self.group = None
         self.started, self.cpu0 = time.monotonic(), self._cpu()
         return self
 
+    def wrap(self, cmd):
+        """`cmd`, started inside this clock's cgroup where there is one."""
+        if self.group is None:
+            return cmd
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.group / "cgroup.procs"), *cmd]
+
     def __exit__(self, *exc):
         self.wall, self.cpu = time.monotonic() - self.started, self._cpu() - self.cpu0
+        if self.group is not None:
+            self.cpu = int((self.group / "cpuacct.usage").read_text()) / 1e9
+            for _ in range(100):
+                try:
+                    self.group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
         return False
 
     @staticmethod
