@@ -4,6 +4,11 @@ exits), graded by `python -m grader batch`, then the same submissions as noteboo
 
     .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
     .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 2,4 --dask
+    .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 4   # the cores' ratio
+
+`--cores fresh,fork` (the default) grades the class with each grading core ([grading] core): a
+sandbox and interpreter per test id, against one sandbox per submission whose template forks each
+test id's child; it prints their ratio in submissions per second (goal: 3x on a class of 200).
 
 `--breakdown` first prints, per test id, what one child costs with no cases (starting it: the
 interpreter, the copies, the confinement) against all its cases, on the answer key: the share of
@@ -20,6 +25,7 @@ costs whatever else the shared machine runs). The nbgrader course is the kit's o
 cases, and the bench says on how many submissions their totals agree.
 """
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -60,28 +66,37 @@ def make_submissions(root, n):
     return plan
 
 
-def child_breakdown(repeats=3):
-    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs."""
-    from grader.pipeline import check
+def child_breakdown(repeats=3, core="fresh"):
+    """Per test id on the answer key: (no-cases ms, all-cases ms), each the best of `repeats` runs,
+    in the fresh core or the forked one (a template per run of every test id, its start not counted)."""
+    from grader.pipeline import check, fork_core, sandbox
     from grader.pipeline.sandbox import run_cases
     from grader.spec import TEST_IDS
     from tests.classroom import SOLUTIONS
 
-    rows = {}
-    for test_id in TEST_IDS:
-        cases = [c for c, _ in check.build_cases(test_id)]
-        times = {"none": [], "all": []}
-        for _ in range(repeats):
-            for what, chosen in (("none", []), ("all", cases)):
-                started = time.perf_counter()
-                run_cases(test_id, chosen, SOLUTIONS)
-                times[what].append(time.perf_counter() - started)
-        rows[test_id] = (1000 * min(times["none"]), 1000 * min(times["all"]))
-    return rows
+    box, limits = sandbox.plan("available"), sandbox.Limits()
+    times = {t: {"none": [], "all": []} for t in TEST_IDS}
+    for _ in range(repeats):
+        for what in ("none", "all"):
+            with contextlib.ExitStack() as stack:
+                template = fork_core.start(box, sys.executable, limits, None, len(TEST_IDS), core)
+                if template is not None:
+                    stack.enter_context(template)
+                for slot, test_id in enumerate(TEST_IDS):
+                    chosen = [c for c, _ in check.build_cases(test_id)] if what == "all" else []
+                    started = time.perf_counter()
+                    run_cases(test_id, chosen, SOLUTIONS, limits, sandbox=box, template=template, slot=slot)
+                    times[test_id][what].append(time.perf_counter() - started)
+    return {t: (1000 * min(v["none"]), 1000 * min(v["all"])) for t, v in times.items()}
 
 
-def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
+def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None, core=None):
     cmd = [sys.executable, "-m", "grader", "batch", str(class_dir), "--out", str(out)]
+    if core:  # the grading core ([grading] core), in a settings file of this run's own
+        settings = out.parent / "grader.toml"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(f'[grading]\ncore = "{core}"\n')
+        cmd += ["--config", str(settings)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     if scheduler:
@@ -89,7 +104,7 @@ def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
     if hidden_seed is not None:
         cmd += ["--hidden-seed", str(hidden_seed)]
     with Clock() as clock:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.run(clock.wrap(cmd), cwd=ROOT, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         sys.exit(f"batch failed:\n{proc.stderr}")
     with open(out, newline="") as f:
@@ -99,14 +114,41 @@ def run_batch(class_dir, out, jobs, hidden_seed, scheduler=None):
 
 class Clock:
     """Wall time and the CPU time of every process started (and waited for) inside the block:
-    the machine is shared, and CPU time says what the work cost whatever the others run."""
+    the machine is shared, and CPU time says what the work cost whatever the others run.
+
+    A sandboxed process killed at the end of its test is never waited for by its parent, so its
+    CPU time is not in the children's: where this runs as root with cgroup v1's cpuacct, a command
+    given to wrap() runs in a cgroup of its own, whose usage counts every process it started."""
+
+    CPUACCT = pathlib.Path("/sys/fs/cgroup/cpuacct")
 
     def __enter__(self):
+        self.group = None
+        if os.geteuid() == 0 and (self.CPUACCT / "cpuacct.usage").exists():
+            try:
+                self.group = self.CPUACCT / f"bench-{os.getpid()}-{time.monotonic_ns()}"
+                self.group.mkdir()
+            except OSError:
+                self.group = None
         self.started, self.cpu0 = time.monotonic(), self._cpu()
         return self
 
+    def wrap(self, cmd):
+        """`cmd`, started inside this clock's cgroup where there is one."""
+        if self.group is None:
+            return cmd
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.group / "cgroup.procs"), *cmd]
+
     def __exit__(self, *exc):
         self.wall, self.cpu = time.monotonic() - self.started, self._cpu() - self.cpu0
+        if self.group is not None:
+            self.cpu = int((self.group / "cpuacct.usage").read_text()) / 1e9
+            for _ in range(100):
+                try:
+                    self.group.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
         return False
 
     @staticmethod
@@ -186,16 +228,21 @@ def main():
     parser.add_argument("--jobs-list", help="comma-separated --jobs settings to compare (after batch's default)")
     parser.add_argument("--dask", action="store_true", help="also grade on a Dask LocalCluster per --jobs setting")
     parser.add_argument("--breakdown", action="store_true", help="first, one child's start-up against its cases")
+    parser.add_argument("--cores", default="fresh,fork",
+                        help="grading cores to compare ([grading] core), each with every --jobs setting; the first "
+                             "run is the reference of the ratios (default: fresh,fork: today's against the forked)")
     args = parser.parse_args()
 
     if args.breakdown:
-        rows = child_breakdown()
-        for test_id, (none, full) in rows.items():
-            print(f"child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
-        start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
-        print(f"children of one submission: {total:.0f} ms, of which {start:.0f} ms ({100 * start / total:.0f}%) "
-              "is starting them (one after another)")
+        for core in [c for c in args.cores.split(",") if c]:
+            rows = child_breakdown(core=core)
+            for test_id, (none, full) in rows.items():
+                print(f"core {core}: child {test_id:20s} no cases {none:6.1f} ms, all cases {full:6.1f} ms")
+            start, total = sum(n for n, _ in rows.values()), sum(f for _, f in rows.values())
+            print(f"core {core}: children of one submission: {total:.0f} ms, of which {start:.0f} ms "
+                  f"({100 * start / total:.0f}%) is starting them (one after another)")
 
+    print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f" % os.getloadavg())
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-batch-"))
     try:
         plan = make_submissions(work / "class", args.students)
@@ -209,14 +256,18 @@ def main():
             runs = [None] + [int(j) for j in args.jobs_list.split(",")]
         else:
             runs = [args.jobs] if args.jobs else [None, 2 * (os.cpu_count() or 1)]
-        modes = [(jobs, None) for jobs in runs] + ([(jobs, "local") for jobs in runs] if args.dask else [])
+        cores = [c for c in args.cores.split(",") if c]
+        modes = [(jobs, None, core) for core in cores for jobs in runs] + (
+            [(jobs, "local", core) for core in cores for jobs in runs] if args.dask else [])
         t_batch = batch_label = first_rate = first_rows = None
-        same = []
-        for jobs, scheduler in modes:
-            out = work / f"out-{jobs}-{scheduler}" / "grades.csv"
-            clock, rows = run_batch(work / "class", out, jobs, seed, scheduler)
+        same, rates = [], {}
+        for jobs, scheduler, core in modes:
+            out = work / f"out-{jobs}-{scheduler}-{core}" / "grades.csv"
+            clock, rows = run_batch(work / "class", out, jobs, seed, scheduler, core)
             assert len(rows) == len(plan), "every submission has a row"
-            label = (f"--jobs {jobs}" if jobs else "default --jobs") + (" --scheduler local" if scheduler else "")
+            label = (f"core {core}, " if core else "") + (f"--jobs {jobs}" if jobs else "default --jobs") + (
+                " --scheduler local" if scheduler else "")
+            rates.setdefault(core, []).append((label, len(rows) / clock.wall, clock.cpu))
             rate = len(rows) / clock.wall
             first_rate = first_rate or rate
             first_rows = first_rows or rows
@@ -227,6 +278,15 @@ def main():
                   + (f", hidden seed {seed}" if seed else ""))
             t_batch, batch_label = (t_batch, batch_label) if t_batch else (clock, label)
         print(f"gradebooks: {sum(same)}/{len(same)} runs give the first run's grades, cell for cell")
+        print("load average (1, 5, 15 min) at the end: %.2f %.2f %.2f" % os.getloadavg())
+        if len(rates) > 1:
+            (base, base_runs), *others = rates.items()
+            best_base = max(base_runs, key=lambda r: r[1])
+            for core, core_runs in others:
+                best = max(core_runs, key=lambda r: r[1])
+                print(f"core {core} against core {base} (best run of each): {best[1]:.2f} against {best_base[1]:.2f} "
+                      f"submissions/s = {best[1] / best_base[1]:.2f}x  [goal: >= 3x]; CPU {best[2]:.0f} s against "
+                      f"{best_base[2]:.0f} s = {best_base[2] / max(best[2], 1e-9):.2f}x less")
         if course is None:
             return
         names = list(plan)

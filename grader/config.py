@@ -21,6 +21,9 @@ exercises, in a TOML file.
     jobs = 2                  # children at once
     run_as = "nobody"         # drop privileges when running as root
     python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
+    core = "fork"             # one sandbox per submission whose template forks each test id's
+                              # child in namespaces of its own; "fresh": a sandbox and an
+                              # interpreter per test id (grader/fork_core.py)
     confinement = "required"  # instructor-side grading (hidden cases, batch, nbgrader, Gradescope)
                               # refuses to run without bubblewrap, seccomp and Landlock;
                               # "available": what the platform offers; "none": limits only.
@@ -94,6 +97,7 @@ KEYS = (
     Key("grading", "run_as", {"type": "string"}, "run_as"),
     Key("grading", "python", {"type": "string"}, "python"),
     Key("grading", "confinement", {"enum": list(MODES)}, "confinement"),
+    Key("grading", "core", {"enum": ["fork", "fresh"]}, "core"),
     # Gradescope's visibility values; hidden_visibility is for tests with hidden cases that fail
     Key("gradescope", "visibility", {"enum": VISIBILITY}, "gradescope.visibility"),
     Key("gradescope", "hidden_visibility", {"enum": VISIBILITY}, "gradescope.hidden_visibility"),
@@ -150,6 +154,7 @@ class Settings:
     run_as: str = ""
     python: str = ""
     confinement: str = "required"  # see sandbox.plan
+    core: str = "fork"  # see grader/pipeline/fork_core.py
     extra: dict = dataclasses.field(default_factory=dict)  # sections other tools read, as given: {"gradescope": {...}}
     course: Course | None = None
 

@@ -33,7 +33,7 @@ TEMPLATES = KIT_ROOT / "grader" / "templates" / "release"
 # what `check` and the notebook course's test cells (MICROGRAD_KIT) need, minus: live PyTorch
 # (its values are shipped), and the HTML report, which draws graphs with the reference engine
 # (without it, `check` offers no HTML option)
-ENTRY_MODULES = ("__main__", "cli", "pipeline.check", "pipeline.child", "integrations.notebook_check")  # child.py is run as a script by sandbox.py
+ENTRY_MODULES = ("__main__", "cli", "pipeline.check", "pipeline.child", "pipeline.child_template", "integrations.notebook_check")  # run as scripts by sandbox.py, fork_core.py
 NOT_SHIPPED = {"torch_expect", "html_report", "report_graphs", "report_plots"}
 SHIPPED_DATA = ("public_torch.json", "report.schema.json")
 SHIPPED_REFERENCE = ("data.py",)  # the RNG and data sets: given code, not answers

@@ -5,6 +5,7 @@ reference and PyTorch -> scores and diagnoses -> report. Each stage is a plain f
 """
 import builtins
 import concurrent.futures
+import contextlib
 import dataclasses
 import importlib.util
 import pathlib
@@ -13,7 +14,7 @@ import time
 
 from grader.pipeline import cases as case_lib
 from grader import config, escape
-from grader.pipeline import compare, diagnose, expect, intake, shapes
+from grader.pipeline import compare, diagnose, expect, fork_core, intake, shapes
 from grader.pipeline.case_record import CaseRecord, from_cases
 from grader.exercises import kit
 from grader.results import Failure, Report, TestResult, sanitize
@@ -327,14 +328,23 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     problems = {t: shaped.missing.get(t, "") for t in test_ids}
     reduced, notes = _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry)
 
+    # the forked core: one sandbox for the submission, each test id's child forked in it, in a
+    # slot of its own (slots in test id order: every run forks each test id from the same state)
+    slots = {t: i for i, t in enumerate(t for t in test_ids if not problems[t])}
+    template = fork_core.start(sandbox, settings.python or sys.executable, settings.limits, run_as, len(slots),
+                               settings.core)
+
     def run(test_id):
         if problems[test_id]:
             return None
         cases = [c for c, _ in all_cases[test_id]]
         return run_cases(registry[test_id], cases, shaped.files, settings.limits, settings.python or None, run_as,
-                         sandbox=sandbox, source=shaped.sources[test_id], definitions_only=test_id in reduced)
+                         sandbox=sandbox, source=shaped.sources[test_id], definitions_only=test_id in reduced,
+                         template=template, slot=slots[test_id])
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
+    with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
+        if template is not None:
+            stack.enter_context(template)
         futures = {t: pool.submit(run, t) for t in test_ids}
         # expectations are computed here while the children run
         records, torch_source = {}, set()

@@ -461,11 +461,33 @@ def fixed_addresses():
 
 def main():
     fixed_addresses()
+    serve(lowest(int(sys.argv[1])), lowest(int(sys.argv[2])))
+
+
+def write_files(files, folder):
+    """The job's files ({relative path: base64}, forked core: grader/child_template.py) written into
+    `folder`, a fresh tmpfs of this test's own, before any of them is loaded."""
+    import base64
+
+    for name, data in files.items():
+        parts = name.split("/")
+        if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            continue  # the parent sends only safe relative paths (sandbox._safe_relative): checked again
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+def serve(fd, cases_fd):
+    """Grade one test id: read the job on `cases_fd`, then its cases one at a time; events on `fd`."""
     # the events pipe, as locals of this frame: nothing student code can reach (an object's attributes could be)
-    fd = lowest(int(sys.argv[1]))
     pipe, emit = (os.fstat(fd).st_dev, os.fstat(fd).st_ino), send_event
-    cases = Cases(lowest(int(sys.argv[2])))
+    cases = Cases(cases_fd)
     job = json.loads(cases.line())
+    if "files" in job:  # the forked core: the student's files and the reference pieces come with the job
+        write_files(job.pop("files"), os.getcwd())
+        write_files(job.pop("pieces"), job["ref_dir"])
     test_id, part = job["test_id"], job["test_id"].split(".")[0]
     student_files = set(job["student_files"])
     source = job.get("source") or part + ".py"

@@ -20,12 +20,20 @@ whether that is enough):
   number of processes, so memory is bounded by processes x the address-space limit.
 - rlimits on CPU time, address space and core dumps; a wall-clock limit enforced here.
 
+That is the fresh core: a sandbox and an interpreter per test id. The forked core
+(grader/fork_core.py, the default where bubblewrap is there) starts one such sandbox per
+submission, holding a template that forks each test id's child into namespaces, cgroups and a work
+folder of its own; the child then goes on as a fresh one does (its job, rlimits, Landlock, its
+checks, the same pipes and the same checks of what comes back, here).
+
 Cases are handed over one at a time on a pipe, each after the previous one's result came back, so
 the child never holds more of the case list than the case it runs. What comes back is checked here:
 one JSON event per line, in the expected order, nothing else. Output (stdout and stderr) comes on
 a pipe of its own and is cut past the limit.
 """
 import ast
+import base64
+import contextlib
 import dataclasses
 import functools
 import json
@@ -315,7 +323,9 @@ def _kill_cgroups(folders):
 
 def _remove_cgroups(folders):
     for folder in folders:
-        for _ in range(200):  # killed processes leave their cgroup a moment after the kill
+        # killed processes leave their cgroup a moment after the kill (most often well under a
+        # millisecond): short waits first, then 5 ms ones, about a second in all
+        for attempt in range(210):
             try:
                 folder.rmdir()
                 break
@@ -323,7 +333,7 @@ def _remove_cgroups(folders):
                 break
             except OSError:
                 _kill_cgroups([folder])
-                time.sleep(0.005)
+                time.sleep(0.0005 if attempt < 10 else 0.005)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,6 +352,23 @@ def reference_pieces(exercise, ref_dir=None):
     for module, leave_out in exercise.pieces.items():
         source = (ref_dir / f"{module}.py").read_text()
         out[f"micrograd_ref/{module}.py"] = without(source, leave_out).encode()
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_pieces(exercise, ref_dir="/grader/ref"):
+    """reference_pieces with each module's bytecode beside it (`__pycache__`, unchecked hash-based
+    .pyc, PEP 552), as the child at `ref_dir` would compile it: trusted code compiled once here
+    instead of in every child. A child of another Python version ignores them and compiles."""
+    import importlib.util
+    import marshal
+
+    out = dict(reference_pieces(exercise))
+    for rel, data in list(out.items()):
+        folder, name = rel.rsplit("/", 1)
+        code = compile(data, f"{ref_dir}/{rel}", "exec", dont_inherit=True)
+        header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
+        out[f"{folder}/__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = header + marshal.dumps(code)
     return out
 
 
@@ -397,7 +424,7 @@ def _defines(node):
 # running a test id
 
 def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, sandbox=None, source=None,
-              definitions_only=False):
+              definitions_only=False, template=None, slot=None):
     """Run `cases` of `exercise` (an Exercise of grader/exercises/, or a built-in test id) in a
     contained child against the student's `files` (name -> bytes, from grader/pipeline/intake.py; a folder is
     read with the same intake); never raises for anything the student's code does. `sandbox`
@@ -405,7 +432,8 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
     `source`: the relative path of the file this test id loads (grader/pipeline/shapes.py); given, every file
     of `files` is copied (helpers, a package's folders), else the kit's three files only, the part's
     own loaded. `definitions_only`: the child leaves the loaded file's top-level loops and calls out
-    (child.definitions)."""
+    (child.definitions). `template`: a fork_core.Template of this submission, whose slot `slot`
+    runs the test (the forked core); the fresh core when it is None or cannot."""
     exercise = _exercise(exercise)
     test_id = exercise.id
     limits = limits or Limits()
@@ -418,17 +446,10 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
     started = time.monotonic()
     outcome = RunOutcome(test_id)
     names = sorted(n for n in files if _safe_relative(n)) if source else [n for n in STUDENT_FILES if n in files]
-    with tempfile.TemporaryDirectory(prefix="grader-") as scratch:
-        try:
-            argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
-        except OSError as exc:
-            outcome.status, outcome.message = "internal", f"could not prepare the grading process: {exc}"
-            return outcome
-        events_r, events_w = os.pipe()
-        cases_r, cases_w = os.pipe()
-        out_r, out_w = os.pipe()
-        job = {
-            "test_id": test_id, "events_fd": events_w,
+
+    def make_job(layout, events_fd):
+        return {
+            "test_id": test_id, "events_fd": events_fd,
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
             "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
@@ -440,6 +461,43 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
             "become": list(run_as) if run_as and not sandbox.bwrap else None,
             "nproc": limits.processes if sandbox.bwrap or run_as else None,
         }
+
+    if template is not None and sandbox.bwrap and not template.broken:
+        from grader import fork_core
+
+        job = make_job(template.layout(), 3)
+        # what bubblewrap's --file and --ro-bind-data give a fresh child, in its job instead
+        job["files"] = {n: base64.b64encode(files[n]).decode() for n in names}
+        job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in compiled_pieces(exercise).items()}
+        ran = fork_core.run_forked(template, slot, job, cases, limits, sandbox.cgroup, started)
+        if ran is not None and (ran[4] is not None or any(ran[0])):
+            lines, timed_out, output, cut, returncode = ran
+            outcome.output = _excerpt(output, cut_at=limits.output if cut else None)
+            if returncode is None or returncode < 0:
+                outcome.status = "internal"
+                outcome.message = ("the grading process could not be set up: "
+                                   + (fork_core.SETUP_FAILED.get(-returncode, "its namespaces")
+                                      if returncode is not None else template.broken or "the template ended"))
+                outcome.elapsed = time.monotonic() - started
+                return outcome
+            if returncode > 128:
+                returncode = 128 - returncode
+            _interpret(outcome, lines, returncode, timed_out, len(cases), limits, exercise.values)
+            outcome.elapsed = time.monotonic() - started
+            return outcome
+        # the template could not take it (gone before anything ran): the fresh core runs it
+    # a scratch folder only where the files are written to disk (no bubblewrap): under bubblewrap
+    # they come from memory, and a folder made for nothing outlives a grader that is killed
+    with (tempfile.TemporaryDirectory(prefix="grader-") if not sandbox.bwrap else contextlib.nullcontext("")) as scratch:
+        try:
+            argv, layout, keep_fds = _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits)
+        except OSError as exc:
+            outcome.status, outcome.message = "internal", f"could not prepare the grading process: {exc}"
+            return outcome
+        events_r, events_w = os.pipe()
+        cases_r, cases_w = os.pipe()
+        out_r, out_w = os.pipe()
+        job = make_job(layout, events_w)
         cgroups = _make_cgroups(sandbox.cgroup, limits, owner=run_as if sandbox.bwrap else None) \
             if sandbox.cgroup else []
         if cgroups:
