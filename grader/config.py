@@ -23,7 +23,7 @@ exercises, in a TOML file.
     python = "/usr/bin/python3"  # the interpreter for student code (stdlib only is needed)
     core = "fork"             # one sandbox per submission whose template forks each test id's
                               # child in namespaces of its own; "fresh": a sandbox and an
-                              # interpreter per test id (grader/fork_core.py)
+                              # interpreter per test id (grader/pipeline/fork_core.py)
     confinement = "required"  # instructor-side grading (hidden cases, batch, nbgrader, Gradescope)
                               # refuses to run without bubblewrap, seccomp and Landlock;
                               # "available": what the platform offers; "none": limits only.

@@ -1,4 +1,4 @@
-"""The forked core (grader/fork_core.py, grader/child_template.py): one sandbox per submission whose
+"""The forked core (grader/pipeline/fork_core.py, grader/pipeline/child_template.py): one sandbox per submission whose
 template forks each test id's child. Each test here is an attack a test id's code could make on the
 template, on a sibling test id's child or on the tests that come after it; each asserts the
 defended outcome, and what the code saw, so that it fails where the defence is missing.
@@ -15,7 +15,7 @@ import time
 import pytest
 
 from grader import config
-from grader.sandbox import Limits, probe
+from grader.pipeline.sandbox import Limits, probe
 from tests.hostile_kit import ROOT, by_id, full, submission, wait_until_gone, world_dir
 
 SANDBOX = probe()
@@ -36,7 +36,7 @@ def folder():
 
 
 def grade(sub, ids, core="fork", jobs=1, **limits):
-    from grader import check
+    from grader.pipeline import check
 
     settings = config.Settings(limits=Limits(**dict(dict(wall=30.0, cpu=20.0), **limits)), jobs=jobs, core=core)
     return by_id(check.grade(sub, ids, settings).to_dict())
@@ -225,7 +225,7 @@ def test_the_namespace_filter_refuses_namespaces_and_lets_forks_and_threads_thro
     """The seccomp program alone (no sandbox around it), loaded in a process of its own."""
     code = textwrap.dedent('''
         import ctypes, os, sys, threading
-        sys.path.insert(0, "grader")
+        sys.path.insert(0, "grader/pipeline")
         import child_template
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(38, 1, 0, 0, 0)  # no_new_privs: an unprivileged process may then load a filter
@@ -267,7 +267,7 @@ def test_no_scratch_folder_outlives_a_killed_grader(tmp_path, folder, core):
 import os
 os.execv("/bin/sleep", ["sleep", "{token}"])
 ''')
-    code = ("import sys\nfrom grader import check, config\nfrom grader.sandbox import Limits\n"
+    code = ("import sys\nfrom grader import config; from grader.pipeline import check\nfrom grader.pipeline.sandbox import Limits\n"
             f"check.grade(sys.argv[1], ['engine.add'], config.Settings(core={core!r}, limits=Limits(wall=60)))\n")
     scratch = tmp_path / "tmp"
     scratch.mkdir()

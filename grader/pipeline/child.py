@@ -465,7 +465,7 @@ def main():
 
 
 def write_files(files, folder):
-    """The job's files ({relative path: base64}, forked core: grader/child_template.py) written into
+    """The job's files ({relative path: base64}, forked core: grader/pipeline/child_template.py) written into
     `folder`, a fresh tmpfs of this test's own, before any of them is loaded."""
     import base64
 

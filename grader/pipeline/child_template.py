@@ -1,8 +1,8 @@
 """The forked core's template: one per submission, inside that submission's bubblewrap sandbox.
 
-Started by the parent (grader/fork_core.py) as `python -I -S child_template.py DISK SOCKET...`, one
+Started by the parent (grader/pipeline/fork_core.py) as `python -I -S child_template.py DISK SOCKET...`, one
 socket per test id to run. It imports the standard library and the kit's child side
-(grader/child.py), never student code, and holds no case, no expected value, no hidden seed, no
+(grader/pipeline/child.py), never student code, and holds no case, no expected value, no hidden seed, no
 reference piece and no student file: those reach each test's child on that child's own pipes.
 
 At start it forks one waiting process per socket, in a fixed order, so that every run forks each
@@ -242,7 +242,7 @@ def waiting(sock, disk, child):
 
 
 def load_child():
-    """grader/child.py as module `child`, its imports done (never its main)."""
+    """grader/pipeline/child.py as module `child`, its imports done (never its main)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("child", os.path.join(os.path.dirname(sys.argv[0]), "child.py"))

@@ -1,5 +1,5 @@
 """The forked core, parent side: one bubblewrap sandbox per submission, holding a template process
-(grader/child_template.py) that forks each test id's child in namespaces of its own.
+(grader/pipeline/child_template.py) that forks each test id's child in namespaces of its own.
 
 What a fresh child costs is mostly starting it (bubblewrap, an interpreter, its imports); here
 that is paid once per submission, and each test id costs a few forks. Nothing else is shared: the
@@ -9,7 +9,7 @@ test's child has its own user, PID, network, IPC, UTS and mount namespaces, its 
 /grader/ref, its own cgroups, no capability and no way to make namespaces or mounts, and then the
 fresh child's own layers (rlimits, Landlock, its checks) before any student byte is loaded.
 
-`[grading] core = "fresh"` keeps one sandbox and interpreter per test id (grader/sandbox.py); the
+`[grading] core = "fresh"` keeps one sandbox and interpreter per test id (grader/pipeline/sandbox.py); the
 forked core needs bubblewrap, and falls back to the fresh one where the template cannot start.
 """
 import os
@@ -19,7 +19,7 @@ import socket
 import struct
 import subprocess
 
-from grader import sandbox as sb
+from grader.pipeline import sandbox as sb
 
 TEMPLATE = sb.CHILD.parent / "child_template.py"
 CORES = ("fork", "fresh")
@@ -103,6 +103,12 @@ class Template:
             except (ProcessLookupError, PermissionError):
                 pass
             self.proc.wait()
+
+    setup_failed = SETUP_FAILED
+
+    def run(self, slot, job, cases, limits, cgroup_version, started):
+        """run_forked on this template (the sandbox calls it without importing this module)."""
+        return run_forked(self, slot, job, cases, limits, cgroup_version, started)
 
     def layout(self):
         """Where things are inside the sandbox, as sandbox._prepare says it for the fresh core."""

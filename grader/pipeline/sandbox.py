@@ -21,7 +21,7 @@ whether that is enough):
 - rlimits on CPU time, address space and core dumps; a wall-clock limit enforced here.
 
 That is the fresh core: a sandbox and an interpreter per test id. The forked core
-(grader/fork_core.py, the default where bubblewrap is there) starts one such sandbox per
+(grader/pipeline/fork_core.py, the default where bubblewrap is there) starts one such sandbox per
 submission, holding a template that forks each test id's child into namespaces, cgroups and a work
 folder of its own; the child then goes on as a fresh one does (its job, rlimits, Landlock, its
 checks, the same pipes and the same checks of what comes back, here).
@@ -463,20 +463,18 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
         }
 
     if template is not None and sandbox.bwrap and not template.broken:
-        from grader import fork_core
-
         job = make_job(template.layout(), 3)
         # what bubblewrap's --file and --ro-bind-data give a fresh child, in its job instead
         job["files"] = {n: base64.b64encode(files[n]).decode() for n in names}
         job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in compiled_pieces(exercise).items()}
-        ran = fork_core.run_forked(template, slot, job, cases, limits, sandbox.cgroup, started)
+        ran = template.run(slot, job, cases, limits, sandbox.cgroup, started)
         if ran is not None and (ran[4] is not None or any(ran[0])):
             lines, timed_out, output, cut, returncode = ran
             outcome.output = _excerpt(output, cut_at=limits.output if cut else None)
             if returncode is None or returncode < 0:
                 outcome.status = "internal"
                 outcome.message = ("the grading process could not be set up: "
-                                   + (fork_core.SETUP_FAILED.get(-returncode, "its namespaces")
+                                   + (template.setup_failed.get(-returncode, "its namespaces")
                                       if returncode is not None else template.broken or "the template ended"))
                 outcome.elapsed = time.monotonic() - started
                 return outcome
