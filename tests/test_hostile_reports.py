@@ -117,7 +117,10 @@ def stream(*events):
 
 
 def result(case, **values):
-    return {"event": "result", "case": case, "values": values or {"out": 0.5, "grads": [1.0]}}
+    return {"event": "result", "case": case, "values": values or dict(OP_VALUES)}
+
+
+OP_VALUES = {"out": 0.5, "grads": [1.0], "alive": "", "through": ""}  # what an engine op's child sends
 
 
 READY, DONE = {"event": "ready"}, {"event": "done"}
@@ -169,7 +172,7 @@ def test_a_forged_byte_stream_is_reported_as_tampering(name, lines):
 
 def test_the_childs_own_stream_is_accepted():
     """The control: what the child sends, including NaN, a tagged non-number and a lone surrogate."""
-    lines = stream(READY, S0, result(0, out=float("nan"), grads={"not_a_number": "str", "repr": "'x'"}),
+    lines = stream(READY, S0, result(0, out=float("nan"), grads={"not_a_number": "str", "repr": "'x'"}, alive="", through=""),
                    S1, b'{"event": "error", "case": 1, "type": "ValueError", "message": "\\ud800", "where": ""}', DONE)
     outcome = RunOutcome("engine.tanh")
     _interpret(outcome, lines, 0, False, 2, Limits())
@@ -181,7 +184,7 @@ def test_an_event_cut_short_by_a_kill_is_the_kill_not_tampering():
     lines = stream(READY, S0, result(0), S1)[:-1] + [b'{"event": "result", "case": 1, "values": {"out"']
     killed = RunOutcome("engine.tanh")
     _interpret(killed, lines, -9, False, 2, Limits())
-    assert killed.status == "memory" and killed.results == {0: {"out": 0.5, "grads": [1.0]}}
+    assert killed.status == "memory" and killed.results == {0: OP_VALUES}
     exited = RunOutcome("engine.tanh")
     _interpret(exited, lines, 0, False, 2, Limits())  # the process ended by itself with half a line: forged
     assert exited.status == "protocol"
