@@ -278,14 +278,17 @@ def _dup_high(fd):
 
 
 def fixed_addresses(argv):
-    """Address space randomisation off for the template and so for every child forked from it
-    (see child.fixed_addresses): the template executes itself again once, with `argv`."""
+    """Address space randomisation off and a fixed hash seed for the template and so for every child
+    forked from it (see child.fixed_addresses): the template executes itself again once, with
+    `argv`, when either is not so yet. `-I` would ignore PYTHONHASHSEED, so the second start spells
+    out what -I means (-s -S -P); the environment is bubblewrap's cleared one."""
     current = _libc.personality(ctypes.c_ulong(0xFFFFFFFF))
-    if current < 0 or current & 0x0040000:
+    randomised = current >= 0 and not current & 0x0040000
+    if randomised and _libc.personality(ctypes.c_ulong(current | 0x0040000)) < 0:
+        randomised = False  # refused: addresses stay random, nothing to gain from a second start
+    if not randomised and not sys.flags.hash_randomization:
         return
-    if _libc.personality(ctypes.c_ulong(current | 0x0040000)) < 0:
-        return
-    os.execv(sys.executable, [sys.executable, "-I", "-S", *argv])
+    os.execve(sys.executable, [sys.executable, "-s", "-S", "-P", *argv], dict(os.environ, PYTHONHASHSEED="0"))
 
 
 def main():

@@ -79,8 +79,10 @@ class Template:
         argv += ["--ro-bind-data", data_fd(TEMPLATE.read_bytes()), "/grader/child_template.py"]
         for name, real in sb.allowed_packages().items():
             argv += ["--ro-bind", real, f"{sb.SITE}/{name}"]
-        argv += ["--remount-ro", "/", "--chdir", "/work", "--", self.python, "-I", "-S",
+        argv += ["--remount-ro", "/", "--chdir", "/work", "--", self.python, "-s", "-S", "-P",
                  "/grader/child_template.py", str(self.limits.disk), *map(str, socks)]
+        # -I would ignore bubblewrap's PYTHONHASHSEED=0 (a set of strings would change order run to
+        # run), so its other flags are spelled out; the environment is bubblewrap's cleared one.
         # address randomisation off from the start (it is inherited): else the template executes
         # itself again to turn it off (child_template.fixed_addresses), a second interpreter start
         setarch = shutil.which("setarch", path="/usr/bin:/bin")
