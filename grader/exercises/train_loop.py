@@ -84,10 +84,12 @@ def diagnose(case, got, want):
 
 def detail(record, private):
     """The first public case's curves, for views that draw them (the HTML report); the student's own
-    only when nothing of theirs is withheld."""
+    only when nothing of theirs is withheld. "number" is the case's number as the report counts cases:
+    the pictured case need not be one that failed (a hidden one may be all that failed)."""
     first = {} if private else record.got or {}
     reference_ = record.reference
-    return {"case": record.inputs, "student": first.get("losses"), "student_params": first.get("params"),
+    return {"case": record.inputs, "number": record.index + 1,
+            "student": first.get("losses"), "student_params": first.get("params"),
             "reference": None if isinstance(reference_, Exception) else reference_["losses"],
             "torch": record.torch["losses"] if record.torch else None}
 

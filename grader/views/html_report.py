@@ -69,7 +69,7 @@ def _section(t, drawing, k, registry):
     others = [f for f in t.failures if not t.failure or f.case != t.failure.case]
     section = {"test": t, "anchor": _anchor(t.id), "failure": t.failure, "shown": shown,
                "others": others[:8], "more_failures": max(0, len(others) - 8), "graph": None, "inputs": [],
-               "rows": [], "rows_note": "", "curves": None, "boundary": None}
+               "rows": [], "rows_note": "", "curves": None, "boundary": None, "pictured": None}
     if shown is not None:
         section["inputs"] = case_inputs(t.id, shown.inputs, registry)
         if ((t.detail or {}).get("graph") or {}).get("case") == shown.case:
@@ -77,6 +77,8 @@ def _section(t, drawing, k, registry):
         if shown.expected:
             section["rows"], section["rows_note"] = value_rows(t.id, shown, registry)
     if t.detail and (t.detail.get("case") or {}).get("split") is not None:
+        number = t.detail.get("number")
+        section["pictured"] = number if isinstance(number, int) and not isinstance(number, bool) else None
         _loop_pictures(section, t, shown, drawing, k)
     return section
 
