@@ -79,7 +79,7 @@ def _section(t, drawing, k, registry):
     if t.detail and (t.detail.get("case") or {}).get("split") is not None:
         number = t.detail.get("number")
         section["pictured"] = number if isinstance(number, int) and not isinstance(number, bool) else None
-        _loop_pictures(section, t, shown, drawing, k)
+        _loop_pictures(section, t, drawing, k)
     return section
 
 
@@ -109,7 +109,7 @@ def _graph(test, failure, drawing, k):
             "text": None if svg else report_graphs.as_text(graph), "wrong": graph.wrong, "why": ""}
 
 
-def _loop_pictures(section, t, shown, drawing, k):
+def _loop_pictures(section, t, drawing, k):
     detail = t.detail or {}
     if not detail or drawing["plots_missing"]:
         return
@@ -122,14 +122,11 @@ def _loop_pictures(section, t, shown, drawing, k):
     if any(detail.get(key) for key in ("student", "reference", "torch")):
         section["curves"] = _inline(report_plots.loss_curves(detail), f"c{k}")
     case = detail.get("case") or {}
-    if case.get("split"):
-        # the student's model is left out where the report withholds what their code returned
-        panels = ([(f"your model after {case.get('steps')} steps", detail["student_params"])]
-                  if detail.get("student_params") is not None else [])
-        if shown is not None and shown.inputs == case and shown.expected and shown.expected.get("params"):
-            panels.append(("the reference's model", shown.expected["params"]))
-        if panels:
-            section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
+    boundary = detail.get("boundary")
+    # recorded by the pipeline when an HTML report was asked for (check --html), else not drawn
+    panels = boundary.get("panels") if isinstance(boundary, dict) else None
+    if case.get("split") and isinstance(panels, list) and any(isinstance(p, dict) for p in panels):
+        section["boundary"] = _inline(report_plots.decision_boundaries(case, boundary), f"b{k}")
 
 
 def _inline(svg, prefix):
