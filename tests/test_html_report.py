@@ -399,3 +399,34 @@ def test_the_boundary_is_recorded_only_when_an_html_report_is_asked_for(buggy_re
                                                                        "the reference's model"]
     html = html_report.render(Report(submission="s", tests=[plain], score=0.0, max_score=6.0))
     assert len(svgs(section(html, "train.loop"))) == 1
+
+
+@pytest.mark.requires_dot
+def test_a_number_operand_is_drawn_from_the_record():
+    """`a * 2.0` has one child: the drawing names the number from the recorded local derivative, and a
+    record without them (stored before they were recorded) is listed as text instead of breaking the page."""
+    from micrograd_ref.engine import Value
+
+    a = Value(3.0)
+    out = a * 2.0
+    out.backward()
+    data = dict({"case": 1}, **report_graphs.CaseGraph(out, {a: "a", out: "out"}, {}, {}).to_dict())
+    data = json.loads(json.dumps(data))
+    assert data["nodes"][data["root"]]["local"] == [2.0]
+    failure = Failure(case=1, description="a * 2.0", inputs={"a": 3.0}, expected={"grads": [2.0]}, got=None,
+                      problem="differs")
+    t = dataclasses.replace(kit_result("course.scale"), failure=failure, failures=[failure], detail={"graph": data})
+    svg = report_graphs.as_svg(report_graphs.recorded_graph(t, failure))
+    assert "* 2" in svg
+    for node in data["nodes"]:
+        del node["local"]
+    page = html_report.render(Report(submission="s", tests=[dataclasses.replace(t, detail={"graph": data})],
+                                     score=0.0, max_score=1.0))
+    listing = re.search(r'<pre class="graph-text">(.*?)</pre>', section(page, "course.scale"), re.S).group(1)
+    assert listing.splitlines()[1].startswith("out  = *(a)")
+
+
+def kit_result(test_id):
+    from grader.results import TestResult
+
+    return TestResult(id=test_id, score=0.0, max_score=1.0, passed=0, total=1, status="failed", summary="differs")

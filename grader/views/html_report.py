@@ -105,6 +105,8 @@ def _graph(test, failure, drawing, k):
             svg = report_graphs.as_svg(graph)
         except graphviz.ExecutableNotFound:
             drawing["dot_missing"] = True
+        except Exception:  # a record the drawing cannot read (one stored before it held "local"): listed as text
+            svg = None
     return {"svg": _inline(svg, f"g{k}") if svg else None,
             "text": None if svg else report_graphs.as_text(graph), "wrong": graph.wrong, "why": ""}
 
