@@ -14,10 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grader.config import Settings
 from grader.exercises import kit
 from grader.pipeline import check
 from grader.views import html_report, report_graphs
-from grader.results import Failure, Report, from_dict
+from grader.pipeline.case_record import CaseRecord
+from grader.pipeline.sandbox import RunOutcome
+from grader.results import Failure, Report, from_dict, sanitize
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "build" / "test-artifacts"
@@ -45,7 +48,7 @@ def buggy_report(tmp_path_factory):
             assert source.count(old) == 1, f"the answer key changed: {old!r} not found once in {name}"
             source = source.replace(old, new)
         (folder / name).write_text(source)
-    return check.grade(folder, GRADED)
+    return check.grade(folder, GRADED, pictures=True)
 
 
 @pytest.fixture(scope="module")
@@ -238,8 +241,13 @@ def test_any_result_a_student_sends_back_renders(buggy_report, data):
 
 def test_training_pictures_survive_a_broken_loop(buggy_report):
     t = next(t for t in buggy_report.tests if t.id == "train.loop")
+    # the pipeline records the pictures of what a broken loop returned, the view draws that record
+    case = t.detail["case"]
+    record = CaseRecord(0, case, False, reference=kit()["train.loop"].reference(case),
+                        got={"losses": [1.2, float("nan"), "x", None, float("inf")], "params": {"w": 1}})
+    drawn = sanitize(kit()["train.loop"].pictures(record, False, True))
     detail = dict(t.detail, student=[1.2, "nan", {"not_a_number": "str", "repr": "'x'"}, None, "inf"],
-                  student_params={"w": 1})
+                  student_params={"w": 1}, **drawn)
     html = html_report.render(Report(submission="s", tests=[dataclasses.replace(t, detail=detail)],
                                      score=0.0, max_score=6.0))
     curves, boundary = svgs(section(html, "train.loop"))
@@ -323,7 +331,7 @@ def test_buggy_report_renders_in_chromium(buggy_html):
 @pytest.mark.requires_chromium
 @pytest.mark.slow
 def test_correct_report_renders_in_chromium(tmp_path):
-    report = check.grade(ROOT / "solutions", ["engine.add", "train.loop"])
+    report = check.grade(ROOT / "solutions", ["engine.add", "train.loop"], pictures=True)
     assert report.full_marks
     png, requests, sizes = screenshot(html_report.render(report), "report-correct")
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
@@ -345,3 +353,80 @@ def test_the_graph_drawn_is_the_one_the_results_record(buggy_report):
     assert "recorded" in report_graphs.as_text(report_graphs.recorded_graph(dataclasses.replace(t, detail=relabelled),
                                                                              t.failure))
     assert report_graphs.recorded_graph(dataclasses.replace(t, detail={}), t.failure) is None
+
+
+def test_the_boundary_drawn_is_the_one_the_results_record(buggy_report):
+    """The decision boundary is the grid the pipeline recorded (plain data, kept through JSON): the view
+    evaluates no model, and a recorded grid that is not one is said, not drawn."""
+    t = next(t for t in buggy_report.tests if t.id == "train.loop")
+    boundary = t.detail["boundary"]
+    assert [p["title"] for p in boundary["panels"]] == ["your model after 6 steps", "the reference's model"]
+    for panel in boundary["panels"]:
+        grid = panel["classes"]
+        assert len(grid) == 50 and all(len(row) == 50 for row in grid)
+        assert {c for row in grid for c in row} <= {0, 1, 2} and len({c for row in grid for c in row}) > 1
+
+    def images(detail):
+        html = html_report.render(Report(submission="s", tests=[dataclasses.replace(t, detail=detail)],
+                                         score=0.0, max_score=6.0))
+        _, drawn = svgs(section(html, "train.loop"))
+        return [i.get("{http://www.w3.org/1999/xlink}href") for i in drawn.iter(f"{SVG}image")], drawn
+
+    stored = next(s for s in from_dict(json.loads(buggy_report.to_json())).tests if s.id == "train.loop")
+    assert images(stored.detail)[0] == images(t.detail)[0]
+    recoloured = json.loads(json.dumps(t.detail))
+    recoloured["boundary"]["panels"][0]["classes"] = [[0] * 50 for _ in range(50)]
+    mine, theirs = images(recoloured)[0], images(t.detail)[0]
+    assert mine[0] != theirs[0] and mine[1] == theirs[1]
+    broken = json.loads(json.dumps(t.detail))
+    broken["boundary"]["panels"][1]["classes"] = [[0, 1], [7]]
+    pictures, drawn = images(broken)
+    assert len(pictures) == 1 and any(x.text == "no usable parameters" for x in drawn.iter(f"{SVG}text"))
+
+
+def test_the_boundary_is_recorded_only_when_an_html_report_is_asked_for(buggy_report):
+    """Text and JSON reports cost no grid: without `pictures` the result carries the curves, not the
+    boundary, and the page then draws the curves alone."""
+    case = next(t for t in buggy_report.tests if t.id == "train.loop").detail["case"]
+    cases = [(case, False)]
+    want = [kit()["train.loop"].reference(case)]
+    outcome = RunOutcome("train.loop", results={0: {"losses": want[0]["losses"][::-1], "params": want[0]["params"]}})
+    plain = check.score_test("train.loop", cases, outcome, want, [None], Settings(), 6)
+    drawn = check.score_test("train.loop", cases, outcome, want, [None], Settings(), 6, pictures=True)
+    assert plain.status == drawn.status == "failed"
+    assert "boundary" not in plain.detail and plain.detail["student"] == want[0]["losses"][::-1]
+    assert [p["title"] for p in drawn.detail["boundary"]["panels"]] == ["your model after 6 steps",
+                                                                       "the reference's model"]
+    html = html_report.render(Report(submission="s", tests=[plain], score=0.0, max_score=6.0))
+    assert len(svgs(section(html, "train.loop"))) == 1
+
+
+@pytest.mark.requires_dot
+def test_a_number_operand_is_drawn_from_the_record():
+    """`a * 2.0` has one child: the drawing names the number from the recorded local derivative, and a
+    record without them (stored before they were recorded) is listed as text instead of breaking the page."""
+    from micrograd_ref.engine import Value
+
+    a = Value(3.0)
+    out = a * 2.0
+    out.backward()
+    data = dict({"case": 1}, **report_graphs.CaseGraph(out, {a: "a", out: "out"}, {}, {}).to_dict())
+    data = json.loads(json.dumps(data))
+    assert data["nodes"][data["root"]]["local"] == [2.0]
+    failure = Failure(case=1, description="a * 2.0", inputs={"a": 3.0}, expected={"grads": [2.0]}, got=None,
+                      problem="differs")
+    t = dataclasses.replace(kit_result("course.scale"), failure=failure, failures=[failure], detail={"graph": data})
+    svg = report_graphs.as_svg(report_graphs.recorded_graph(t, failure))
+    assert "* 2" in svg
+    for node in data["nodes"]:
+        del node["local"]
+    page = html_report.render(Report(submission="s", tests=[dataclasses.replace(t, detail={"graph": data})],
+                                     score=0.0, max_score=1.0))
+    listing = re.search(r'<pre class="graph-text">(.*?)</pre>', section(page, "course.scale"), re.S).group(1)
+    assert listing.splitlines()[1].startswith("out  = *(a)")
+
+
+def kit_result(test_id):
+    from grader.results import TestResult
+
+    return TestResult(id=test_id, score=0.0, max_score=1.0, passed=0, total=1, status="failed", summary="differs")

@@ -118,3 +118,27 @@ def test_no_two_modules_import_each_other_even_inside_functions():
     mutual = sorted({frozenset({a, b}) for a in graph for b in graph[a] if a in graph.get(b, ())
                      and not b.startswith(a + ".") and not a.startswith(b + ".")} - MUTUAL_OK, key=sorted)
     assert not mutual, "; ".join(" <-> ".join(sorted(pair)) for pair in mutual)
+
+
+def imported_names(path):
+    """Every module name `path` imports, at any level (the module of a `from X import y`, X itself)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+# drawing a recorded graph with the kit's graphviz helper computes nothing (micrograd_ref/draw.py)
+VIEWS_MAY_DRAW_WITH = {"micrograd_ref.draw"}
+
+
+def test_views_evaluate_nothing_of_the_reference():
+    """The views draw the numbers the pipeline recorded (graphs, curves, decision-boundary grids):
+    no view imports the reference engine, its networks, losses, optimisers or data, at any level."""
+    wrong = sorted(f"{name} imports {dep}" for name, path in modules().items() if under(name, ("grader.views",))
+                   for dep in imported_names(path)
+                   if under(dep, ("micrograd_ref",)) and dep not in VIEWS_MAY_DRAW_WITH)
+    assert not wrong, "; ".join(wrong)

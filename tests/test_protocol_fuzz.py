@@ -164,3 +164,27 @@ def test_any_stream_gives_an_html_report(stream):
     report = Report(submission="<script>x</script>", tests=[result], score=result.score, max_score=3.0, hidden=hidden)
     page = reports.render(report, "html")
     assert "<script>" not in page and "\x1b" not in page
+
+
+def test_a_loop_failing_only_in_hidden_cases_gives_an_html_report():
+    """Found by the property above: train.loop's public cases pass and only hidden ones raise, so no
+    failing case may be pictured, yet the result still carries the first public case's curves. The
+    pictures are headed by the case they show (the first public one), not by a failing case."""
+    cases, want = graded_cases("train.loop", True)
+    public = [i for i, (case, hidden) in enumerate(cases) if not hidden]
+    assert public == [0, 1] and len(cases) > 2
+    events = [{"event": "ready"}]
+    for i in range(len(cases)):
+        events.append({"event": "start", "case": i})
+        events.append({"event": "result", "case": i, "values": {k: want[i][k] for k in ("losses", "params")}}
+                      if i in public else {"event": "error", "case": i, "type": "ValueError", "message": "",
+                                           "where": ""})
+    events.append({"event": "done"})
+    outcome = RunOutcome("train.loop")
+    _interpret(outcome, [json.dumps(e).encode() for e in events], 0, False, len(cases), Limits())
+    result = check.score_test("train.loop", cases, outcome, want, [None] * len(cases), Settings(hidden_seed=5), 3)
+    assert result.status == "failed" and result.passed == len(public)
+    assert all(not f.inputs for f in result.failures)  # only hidden cases failed: none is shown
+    report = Report(submission="s", tests=[result], score=result.score, max_score=3.0, hidden=True)
+    page = reports.render(report, "html")
+    assert "<h3>Training: case 1</h3>" in page

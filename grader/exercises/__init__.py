@@ -50,6 +50,9 @@ class Exercise:
     label: Callable = _none  # (key, index, case) -> a value's name as the student spells it, or None
     graph: Callable | None = None  # Failure -> report_graphs.CaseGraph to draw (None: too big); None: not drawn
     detail: Callable = _none  # (first public record, private) -> plain data for the views, or None
+    # (first public record, private, failed) -> plain data only the HTML report draws and that costs
+    # time to compute (e.g. a decision boundary's grid), merged into the detail when that report is asked for
+    pictures: Callable = _none
     pieces: dict = dataclasses.field(default_factory=dict)  # reference module -> names left out of it
     withheld: tuple = ()  # value keys that views picture rather than table (e.g. a trained model)
     # (rel, abs): the loosest tolerance this exercise's answers need, e.g. a finite difference's
@@ -229,7 +232,8 @@ def _problem(ex, built):
         return f"{ex.id}: entry must be the name of a function of its runner, not {ex.entry!r}"
     if f"def {ex.entry}(" not in ex.runner_source():
         return f"{ex.id}: its runner does not define {ex.entry}()"
-    for name in ("draw", "reference", "values", "describe", "diagnose", "diagnose_error", "label", "detail"):
+    for name in ("draw", "reference", "values", "describe", "diagnose", "diagnose_error", "label", "detail",
+                 "pictures"):
         if not callable(getattr(ex, name)):
             return f"{ex.id}: {name} must be callable"
     return None

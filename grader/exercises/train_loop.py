@@ -84,12 +84,64 @@ def diagnose(case, got, want):
 
 def detail(record, private):
     """The first public case's curves, for views that draw them (the HTML report); the student's own
-    only when nothing of theirs is withheld."""
+    only when nothing of theirs is withheld. "number" is the case's number as the report counts cases:
+    the pictured case need not be one that failed (a hidden one may be all that failed)."""
     first = {} if private else record.got or {}
     reference_ = record.reference
-    return {"case": record.inputs, "student": first.get("losses"), "student_params": first.get("params"),
+    return {"case": record.inputs, "number": record.index + 1,
+            "student": first.get("losses"), "student_params": first.get("params"),
             "reference": None if isinstance(reference_, Exception) else reference_["losses"],
             "torch": record.torch["losses"] if record.torch else None}
+
+
+BOUNDARY = (-2.2, 2.2, 50)  # the decision boundary's square (low, high) and grid points per side
+
+
+def trained_model(case, params):
+    """The reference MLP of a case with `params` (in parameters() order), or None if they do not fit."""
+    import math
+
+    model = nn.MLP(2, case["nouts"], rng=RNG(case["seed"]))
+    model_params = model.parameters()
+    values = params if isinstance(params, list) else []
+    if len(values) != len(model_params) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+        return None
+    for p, v in zip(model_params, values):
+        p.data = v
+    return model
+
+
+def boundary_grid(case, params):
+    """The class the MLP with `params` predicts at each point of the BOUNDARY grid, rows from low y
+    up, or None when the parameters do not fit the model."""
+    model = trained_model(case, params)
+    if model is None:
+        return None
+    lo, hi, n = BOUNDARY
+    ticks = [lo + (hi - lo) * (k + 0.5) / n for k in range(n)]
+
+    def predict(x, y):
+        logits = [v.data for v in model([x, y])]
+        return max(range(len(logits)), key=logits.__getitem__)
+
+    return [[predict(x, y) for x in ticks] for y in ticks]
+
+
+def pictures(record, private, failed):
+    """The decision boundaries of the first public case, for the HTML report: the student's trained
+    model (not when anything of theirs is withheld) and, when the case failed, the reference's."""
+    got = {} if private else record.got or {}
+    panels = []
+    if got.get("params") is not None:
+        panels.append({"title": f"your model after {record.inputs['steps']} steps",
+                       "classes": boundary_grid(record.inputs, got["params"])})
+    if failed and isinstance(record.reference, dict):
+        panels.append({"title": "the reference's model", "classes": boundary_grid(record.inputs,
+                                                                                 record.reference["params"])})
+    if not panels:
+        return None
+    return {"boundary": {"low": BOUNDARY[0], "high": BOUNDARY[1], "panels": panels}}
 
 
 EXERCISE = Exercise(
@@ -97,5 +149,6 @@ EXERCISE = Exercise(
     values=protocol.one_of(protocol.record(losses=protocol.numbers, params=protocol.numbers),
                            protocol.record(structure=protocol.text())),
     runner=(child_source("train_loop.py"),), entry="run_loop", describe=describe,
-    mistakes=MISTAKES, diagnose=diagnose, inputs=inputs, detail=detail, withheld=("params",),
+    mistakes=MISTAKES, diagnose=diagnose, inputs=inputs, detail=detail, pictures=pictures,
+    withheld=("params",),
     pieces={"engine": (), "data": (), "nn": (), "losses": (), "optim": ()})

@@ -82,14 +82,16 @@ def describe_case(test_id, case, registry=None):
     return (registry or kit())[test_id].describe(case)
 
 
-def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points, registry=None):
+def score_test(test_id, cases, outcome, ref_values, torch_values, settings, points, registry=None, pictures=False):
     """A TestResult from a child's outcome, the cases [(case, hidden)] and their index-aligned
     expectations (see score for what is shown)."""
-    return score((registry or kit())[test_id], from_cases(cases, ref_values, torch_values), outcome, settings, points)
+    return score((registry or kit())[test_id], from_cases(cases, ref_values, torch_values), outcome, settings, points,
+                 pictures)
 
 
-def score(exercise, records, outcome, settings, points):
+def score(exercise, records, outcome, settings, points, pictures=False):
     """A TestResult from a child's outcome and the records of every case (inputs and expectations).
+    `pictures`: also record what only the HTML report draws (the exercise's `pictures`), which costs time.
 
     Text from the child (messages, printed output) is cleaned of control characters here. When the
     test has hidden cases, nothing the student's code produced is shown at all, on any of its cases
@@ -171,6 +173,11 @@ def score(exercise, records, outcome, settings, points):
         extra = exercise.detail(records[0], private)
         if extra is not None:
             result.detail = sanitize(extra)
+        if pictures:
+            failed = any(f.case == records[0].index + 1 for f in result.failures)
+            drawn = _pictures(exercise, records[0], private, failed)
+            if drawn:
+                result.detail = dict(result.detail or {}, **sanitize(drawn))
     if result.total:
         result.score = round(points * result.passed / result.total, 4)
     if result.total and result.passed == result.total and not result.internal_errors:
@@ -204,6 +211,13 @@ def score(exercise, records, outcome, settings, points):
         if first_error is not None:  # the class analytics groups students by it (not by a message's wording)
             result.detail = dict(result.detail, raised=_exception_name(first_error["type"]))
     return result
+
+
+def _pictures(exercise, record, private, failed):
+    try:
+        return exercise.pictures(record, private, failed)
+    except Exception:  # a picture never costs a grade: whatever the student's values, the page goes without it
+        return None
 
 
 def graph_data(exercise, failures):
@@ -296,7 +310,7 @@ def _clean_values(x):
 # the whole pipeline
 
 def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=None, torch_store=None,
-          instructor=None, files=None, registry=None):
+          instructor=None, files=None, registry=None, pictures=False):
     """Grade the student files in `submission`: a Report with one TestResult per selected test id.
 
     `names` picks parts or test ids (all when empty). `live_torch`: compute PyTorch's values live
@@ -305,7 +319,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     are hidden cases) makes missing confinement an error (ConfinementMissing) unless the settings opt
     out. `files`: the submission already read (a grader.pipeline.shapes.Read, or the kit's three files read by
     grader.pipeline.intake; else it is read here). `registry`:
-    the exercises (default: the settings', the kit's own plus a course's).
+    the exercises (default: the settings', the kit's own plus a course's). `pictures`: also record
+    the data only the HTML report draws (a trained model's decision boundary), which costs time.
     """
     started = time.monotonic()
     settings = settings or config.Settings()
@@ -365,7 +380,7 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
                                     status="error", summary=escape.clean(problem), ended="the file cannot be imported",
                                     hint="The file has to import cleanly before anything in it can be graded."))
             continue
-        result = score(registry[t], records[t], outcomes[t], settings, points)
+        result = score(registry[t], records[t], outcomes[t], settings, points, pictures)
         result.source = shaped.origin(t)
         if t in notes:
             result.warnings.insert(0, notes[t])
@@ -508,7 +523,9 @@ def run(args):
         print(f"error: {args.submission} does not exist: not a folder, a .py file or a notebook", file=sys.stderr)
         return 2
     try:
-        report = grade(args.submission, args.parts, settings)
+        # the HTML report's pictures are computed only when it is asked for
+        html = bool(getattr(args, "html", None)) or args.format == "html"
+        report = grade(args.submission, args.parts, settings, pictures=html)
     except (ValueError, ConfinementMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -69,7 +69,7 @@ def _section(t, drawing, k, registry):
     others = [f for f in t.failures if not t.failure or f.case != t.failure.case]
     section = {"test": t, "anchor": _anchor(t.id), "failure": t.failure, "shown": shown,
                "others": others[:8], "more_failures": max(0, len(others) - 8), "graph": None, "inputs": [],
-               "rows": [], "rows_note": "", "curves": None, "boundary": None}
+               "rows": [], "rows_note": "", "curves": None, "boundary": None, "pictured": None}
     if shown is not None:
         section["inputs"] = case_inputs(t.id, shown.inputs, registry)
         if ((t.detail or {}).get("graph") or {}).get("case") == shown.case:
@@ -77,7 +77,9 @@ def _section(t, drawing, k, registry):
         if shown.expected:
             section["rows"], section["rows_note"] = value_rows(t.id, shown, registry)
     if t.detail and (t.detail.get("case") or {}).get("split") is not None:
-        _loop_pictures(section, t, shown, drawing, k)
+        number = t.detail.get("number")
+        section["pictured"] = number if isinstance(number, int) and not isinstance(number, bool) else None
+        _loop_pictures(section, t, drawing, k)
     return section
 
 
@@ -103,11 +105,13 @@ def _graph(test, failure, drawing, k):
             svg = report_graphs.as_svg(graph)
         except graphviz.ExecutableNotFound:
             drawing["dot_missing"] = True
+        except Exception:  # a record the drawing cannot read (one stored before it held "local"): listed as text
+            svg = None
     return {"svg": _inline(svg, f"g{k}") if svg else None,
             "text": None if svg else report_graphs.as_text(graph), "wrong": graph.wrong, "why": ""}
 
 
-def _loop_pictures(section, t, shown, drawing, k):
+def _loop_pictures(section, t, drawing, k):
     detail = t.detail or {}
     if not detail or drawing["plots_missing"]:
         return
@@ -120,14 +124,11 @@ def _loop_pictures(section, t, shown, drawing, k):
     if any(detail.get(key) for key in ("student", "reference", "torch")):
         section["curves"] = _inline(report_plots.loss_curves(detail), f"c{k}")
     case = detail.get("case") or {}
-    if case.get("split"):
-        # the student's model is left out where the report withholds what their code returned
-        panels = ([(f"your model after {case.get('steps')} steps", detail["student_params"])]
-                  if detail.get("student_params") is not None else [])
-        if shown is not None and shown.inputs == case and shown.expected and shown.expected.get("params"):
-            panels.append(("the reference's model", shown.expected["params"]))
-        if panels:
-            section["boundary"] = _inline(report_plots.decision_boundaries(case, panels), f"b{k}")
+    boundary = detail.get("boundary")
+    # recorded by the pipeline when an HTML report was asked for (check --html), else not drawn
+    panels = boundary.get("panels") if isinstance(boundary, dict) else None
+    if case.get("split") and isinstance(panels, list) and any(isinstance(p, dict) for p in panels):
+        section["boundary"] = _inline(report_plots.decision_boundaries(case, boundary), f"b{k}")
 
 
 def _inline(svg, prefix):

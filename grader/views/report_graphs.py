@@ -29,14 +29,16 @@ class CaseGraph:
 
     def to_dict(self):
         """The graph as plain data: its nodes inputs first, each with its name, op, data, grad,
-        children (indices), fill and note; `root` the index of the output."""
+        children (indices), local derivatives (one per child: the drawing shows a number operand
+        through them), fill and note; `root` the index of the output."""
         from grader.results import sanitize
 
         nodes, _ = trace(self.root)
         at = {n: i for i, n in enumerate(nodes)}
         return {"root": at[self.root], "nodes": [
             {"label": self.labels.get(n, ""), "op": n._op, "data": sanitize(n.data), "grad": sanitize(n.grad),
-             "children": [at[c] for c in n._prev], "color": self.colors.get(n, ""), "note": self.notes.get(n, "")}
+             "children": [at[c] for c in n._prev], "local": [sanitize(x) for x in getattr(n, "_local_grads", ())],
+             "color": self.colors.get(n, ""), "note": self.notes.get(n, "")}
             for n in nodes]}
 
     @classmethod
@@ -45,7 +47,8 @@ class CaseGraph:
         nodes = []
         for spec in data["nodes"]:
             nodes.append(Node(number(spec["data"]), number(spec["grad"]), spec["op"],
-                              tuple(nodes[i] for i in spec["children"])))
+                              tuple(nodes[i] for i in spec["children"]),
+                              tuple(number(x) for x in spec.get("local") or ())))
         pick = lambda key: {n: s[key] for n, s in zip(nodes, data["nodes"]) if s[key]}  # noqa: E731
         return cls(nodes[data["root"]], {n: s["label"] for n, s in zip(nodes, data["nodes"])},
                    pick("color"), pick("note"))
@@ -60,10 +63,10 @@ class CaseGraph:
 class Node:
     """A node of a recorded graph: what draw_dot and trace read of a Value, and nothing that computes."""
 
-    __slots__ = ("data", "grad", "_op", "_prev")
+    __slots__ = ("data", "grad", "_op", "_prev", "_local_grads")
 
-    def __init__(self, data, grad, op, prev):
-        self.data, self.grad, self._op, self._prev = data, grad, op, prev
+    def __init__(self, data, grad, op, prev, local=()):
+        self.data, self.grad, self._op, self._prev, self._local_grads = data, grad, op, prev, local
 
 
 def number(x):

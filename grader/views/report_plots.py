@@ -1,21 +1,19 @@
 """train.loop's pictures for the HTML report: the loss curves and the trained model's decision boundary.
 
-Both are drawn with matplotlib (the `plots` dependency group, imported only here) as inline SVG.
-The curves are the report's recorded numbers; the boundary evaluates the recorded trained
-parameters in the reference MLP over a grid, which is drawing, not grading.
+Both are drawn with matplotlib (the `plots` dependency group, imported only here) as inline SVG,
+from what the pipeline recorded in the result alone: the losses, and the class each trained model
+predicts over a grid (grader/exercises/train_loop.py `pictures`, recorded when an HTML report is
+asked for). Nothing is evaluated here.
 """
 import io
 import math
 
 from grader.views.report_graphs import number
-from micrograd_ref import nn
-from micrograd_ref.data import RNG
 
 YOURS, REFERENCE, TORCH = "#d9480f", "#222222", "#1c7ed6"
 CLASS_FILL = ["#ffd8a8", "#a5d8ff", "#b2f2bb"]  # yin, yang, the two dots
 CLASS_EDGE = ["#e8590c", "#1971c2", "#2f9e44"]
 CLASS_MARK = ["o", "s", "^"]
-GRID = 50  # grid points per side of the decision-boundary picture
 
 
 def _svg(fig):
@@ -59,51 +57,65 @@ def loss_curves(detail):
     return _svg(fig)
 
 
-def trained_model(case, params):
-    """The reference MLP of a train.loop case with `params` (in parameters() order), or None if they do not fit."""
-    model = nn.MLP(2, case["nouts"], rng=RNG(case["seed"]))
-    model_params = model.parameters()
-    values = [number(p) for p in params] if isinstance(params, list) else []
-    if len(values) != len(model_params) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+def _classes(grid):
+    """A recorded grid of predicted classes when it is one (rows of equal length, each entry a class
+    this picture has a colour for), else None."""
+    if not (isinstance(grid, list) and grid and all(isinstance(row, list) and row for row in grid)):
         return None
-    for p, v in zip(model_params, values):
-        p.data = v
-    return model
+    if len({len(row) for row in grid}) != 1:
+        return None
+    ok = all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < len(CLASS_FILL) for row in grid for c in row)
+    return grid if ok else None
 
 
-def _predict(model, x, y):
-    logits = [v.data for v in model([x, y])]
-    return max(range(len(logits)), key=logits.__getitem__)
+def _extent(boundary):
+    lo, hi = number(boundary.get("low")), number(boundary.get("high"))
+    fine = all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (lo, hi))
+    return (lo, hi) if fine and lo < hi else (-2.2, 2.2)
 
 
-def decision_boundaries(case, panels):
+def _points(split):
+    """(x, y, class) of each well-formed training point of a recorded case."""
+    out = []
+    for p in split if isinstance(split, list) else []:
+        try:
+            (x, y), c = p
+        except (TypeError, ValueError):
+            continue
+        if all(isinstance(v, (int, float)) and math.isfinite(v) for v in (x, y)) and c in range(len(CLASS_FILL)):
+            out.append((x, y, c))
+    return out
+
+
+def decision_boundaries(case, boundary):
     """Side-by-side pictures of the class each model predicts over the plane, with the case's points.
 
-    `panels` is a list of (title, params); a panel whose params do not fit the model says so.
+    `boundary` is what the pipeline recorded: {"low", "high", "panels": [{"title", "classes"}]}, each
+    panel's classes a grid of predicted classes, rows from low y up; a panel without one says so.
     """
     from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
 
-    points = case["split"]
-    lo, hi = -2.2, 2.2
-    ticks = [lo + (hi - lo) * (k + 0.5) / GRID for k in range(GRID)]
+    points = _points(case.get("split"))
+    lo, hi = _extent(boundary)
+    panels = [p for p in boundary.get("panels") if isinstance(p, dict)]
     fig = Figure(figsize=(3.3 * len(panels), 3.3))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (title, params) in zip(axes, panels):
-        ax.set_title(title, fontsize=10)
+    for ax, panel in zip(axes, panels):
+        ax.set_title(str(panel.get("title", "")), fontsize=10)
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_aspect("equal")
-        model = trained_model(case, params)
-        if model is None:
-            ax.text(0, 0, "no usable parameters\ncame back", ha="center", va="center", color=YOURS)
+        grid = _classes(panel.get("classes"))
+        if grid is None:
+            ax.text((lo + hi) / 2, (lo + hi) / 2, "no usable parameters\ncame back", ha="center", va="center",
+                    color=YOURS)
         else:
-            grid = [[_predict(model, x, y) for x in ticks] for y in ticks]
             ax.imshow(grid, origin="lower", extent=(lo, hi, lo, hi), cmap=ListedColormap(CLASS_FILL),
                       vmin=0, vmax=len(CLASS_FILL) - 1, interpolation="nearest")
         for c in range(3):
-            xs = [p[0][0] for p in points if p[1] == c]
-            ys = [p[0][1] for p in points if p[1] == c]
+            xs = [x for x, _, k in points if k == c]
+            ys = [y for _, y, k in points if k == c]
             ax.scatter(xs, ys, c=CLASS_FILL[c], edgecolors=CLASS_EDGE[c], marker=CLASS_MARK[c], s=36,
                        linewidths=1.5, label=f"class {c}")
         ax.tick_params(labelsize=8)
