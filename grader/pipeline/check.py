@@ -163,6 +163,11 @@ def score(exercise, records, outcome, settings, points):
             if mistake in exercise.mistakes:
                 result.mistake = mistake
                 result.title, result.hint = exercise.mistakes[mistake]
+            elif mistake in diagnose.GENERIC:  # any test id's, named by the child (grader/pipeline/child.py)
+                result.mistake = mistake
+                result.title, result.hint = diagnose.GENERIC[mistake]
+                if mistake == "missing_name":
+                    result.title = escape.clean(got["missing"])
 
     note = exercise.note(records)
     if note:
@@ -460,7 +465,9 @@ def _locate(result, shaped):
     for failure in result.failures:
         if failure.where:
             failure.where = shaped.locate(failure.where)
+        failure.problem = shaped.locate(failure.problem)
     result.summary = shaped.locate(result.summary)
+    result.title = shaped.locate(result.title)
 
 
 def _safe_expect(test_id, case, exercise=None):

@@ -7,10 +7,19 @@ from grader.exercises import kit
 # name: (title, hint), of every built-in exercise
 MISTAKES = kit().mistakes
 
+# mistakes of any test id, the kit's or a course's, that the child names itself (grader/pipeline/child.py)
+GENERIC = {
+    "missing_name": ("a class or function this test needs is not in your file",
+                     "The grader looks the name up at the top level of the file named: define it there, spelled "
+                     "exactly so (names are case-sensitive), not inside another class or function."),
+}
+
 
 def diagnose(test_id, case, got, want, exercise=None):
     """The name of the known mistake `got` matches on this case (a key of the exercise's mistakes), or None."""
     exercise = exercise or kit()[test_id]
+    if isinstance(got, dict) and got.get("mistake") == "missing_name" and isinstance(got.get("missing"), str):
+        return "missing_name"
     try:
         return exercise.diagnose(case, got, want)
     except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError, IndexError):
