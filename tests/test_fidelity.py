@@ -401,3 +401,23 @@ def test_a_missing_value_is_named_for_the_kits_test_ids_and_a_courses(tmp_path):
         t = tests[test_id]
         assert t.score == 0 and t.title == "engine.py has no class Value", (test_id, t.summary)
         assert t.failure.problem == "engine.py has no class Value; it defines value (names are case-sensitive)"
+
+
+def test_a_composite_op_calling_a_method_value_lacks_is_named(tmp_path, settings):
+    # the lecture's tanh, made of exp, with exp itself not written (here: named otherwise)
+    source = (CORPUS / "lecture_composite" / "engine.py").read_text()
+    assert source.count("    def exp(self):") == 1
+    (tmp_path / "engine.py").write_text(source.replace("    def exp(self):", "    def expo(self):"))
+    lines = (tmp_path / "engine.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if ").exp()" in text)
+    engine = load(tmp_path / "engine.py")
+    assert not hasattr(engine.Value, "exp") and not gradients_right(engine, "tanh")
+    with pytest.raises(AttributeError):
+        engine.Value(0.5).tanh()
+    tests = graded(grade(tmp_path, ["engine.tanh", "engine.exp", "engine.add"], settings))
+    tanh = tests["engine.tanh"]
+    said = "your tanh calls Value.exp, which your Value does not have"
+    assert tanh.score == 0 and tanh.title == said, tanh.summary
+    assert tanh.failure.problem == said and tanh.failure.where == f"engine.py, line {line}, in tanh"
+    assert tests["engine.exp"].title == "Value has no method exp"
+    assert tests["engine.add"].score == tests["engine.add"].max_score  # add does not use exp

@@ -168,6 +168,8 @@ def score(exercise, records, outcome, settings, points):
                 result.title, result.hint = diagnose.GENERIC[mistake]
                 if mistake == "missing_name":
                     result.title = escape.clean(got["missing"])
+                elif mistake == "missing_method" and not private:  # the message is the child's: public cases only
+                    result.title = escape.clean(error["message"])
 
     note = exercise.note(records)
     if note:
@@ -270,6 +272,8 @@ def _failure(exercise, record, outcome, private=False):
             problem = "RecursionError: the recursion is too deep (or never ends)"
         elif private:
             problem = f"raised {_exception_name(error['type'])} (its message is not shown: this test has hidden cases)"
+        elif diagnose.diagnose_error(exercise.id, error, exercise) == "missing_method":
+            problem = escape.clean(error["message"])  # said in words already: "your tanh calls Value.exp, ..."
         else:
             problem = escape.clean(f"{error['type']}: {error['message']}")
         return Failure(case=i + 1, description=description, inputs=inputs, expected=expected, got=None,

@@ -213,6 +213,32 @@ def _missing_name(exc, mods, defined):
     return {"structure": f"{head}{tail}", "mistake": "missing_name", "missing": head}
 
 
+def missing_method(exc, mods):
+    try:
+        return _missing_method(exc, mods)
+    except BaseException:  # an odd object of the student's: the raw error then
+        return None
+
+
+def _missing_method(exc, mods):
+    """'your tanh calls Value.exp, which your Value does not have' when student code (the innermost
+    frame in a student file: `where` says which and its line) used an attribute that an object of
+    one of the student's own classes does not have, else None."""
+    if not _isinstance(exc, AttributeError):
+        return None
+    obj, name, frame = _getattr(exc, "obj", None), _getattr(exc, "name", None), _innermost(exc)
+    work = os.getcwd().rstrip("/") + "/"
+    if frame is None or not (frame.filename or "").startswith(work) or _type(name) is not str or not name:
+        return None  # not raised by the student's own code
+    cls = _type(obj)
+    if not any(_vars(m).get(cls.__name__) is cls and cls.__module__ == m.__name__ for m in mods.values()):
+        return None  # not the student's class (a float, the kit's Value or Neuron standing in for theirs)
+    line = frame.line or ""
+    verb = "calls" if f".{name}(" in line else "uses"
+    what = frame.name if frame.name != "<module>" else "code"
+    return f"your {what} {verb} {cls.__name__}.{name}, which your {cls.__name__} does not have"
+
+
 # ---------------------------------------------------------------------------------------------
 # confinement, applied by the child to itself before any student code runs
 
@@ -610,8 +636,8 @@ def serve(fd, cases_fd):
             emit(fd, pipe, event="tamper", what=changed[:10])
             break
         if error is not None:
-            emit(fd, pipe, event="error", case=i, type=_type(error).__name__, message=safe_str(error),
-                 where=where(error, student_files))
+            emit(fd, pipe, event="error", case=i, type=_type(error).__name__,
+                 message=missing_method(error, mods) or safe_str(error), where=where(error, student_files))
         else:
             emit(fd, pipe, event="result", case=i, values=values)
         values = error = None
