@@ -335,3 +335,89 @@ def test_an_optimisers_zero_grad_that_works_only_once_fails(settings):
     assert any(p.grad != 0 for p in params)  # the second call resets nothing
     result = graded(grade(CORPUS / "once", ["train.sgd"], settings))["train.sgd"]
     assert result.score == 0 and result.title == "zero_grad() works only once"
+
+
+# a submission missing a whole class or function a test id needs: a verdict naming it and its file,
+# for every test id (the kit's and a course's), never a raw AttributeError
+
+NN_WITHOUT_NEURON = '''from engine import Value
+
+
+class Layer:
+    def __init__(self, nin, nout, **kwargs):
+        self.neurons = []
+
+
+class MLP:
+    def __init__(self, nin, nouts):
+        self.layers = []
+'''
+TRAIN_WITH_ONE_FUNCTION = '''def cross_entropy(logits, target):
+    return logits[target]
+'''
+ENGINE_LOWERCASE = '''class value:
+    def __init__(self, data, _children=(), _op=''):
+        self.data, self.grad = data, 0.0
+'''
+
+
+def _names(path):
+    """The top-level classes and functions a file defines, by running it here (the test's own code)."""
+    module = load(path)
+    return sorted(k for k, v in vars(module).items() if isinstance(v, (type, type(load)))
+                  and not k.startswith("_") and getattr(v, "__module__", None) == module.__name__)
+
+
+@pytest.mark.parametrize("test_id, file, kind, name", [
+    ("nn.neuron", "nn.py", "class", "Neuron"),
+    ("train.loop", "train.py", "function", "train"),
+    ("train.adamw", "train.py", "class", "AdamW"),
+    ("train.sgd", "train.py", "class", "SGD"),
+    ("train.squared_error", "train.py", "function", "squared_error"),
+])
+def test_a_missing_class_or_function_is_named_with_its_file(tmp_path, settings, test_id, file, kind, name):
+    (tmp_path / "engine.py").write_text((CORPUS / "lecture_composite" / "engine.py").read_text())
+    (tmp_path / "nn.py").write_text(NN_WITHOUT_NEURON)
+    (tmp_path / "train.py").write_text(TRAIN_WITH_ONE_FUNCTION)
+    defined = _names(tmp_path / file)
+    assert name not in defined and defined  # decided here: the file lacks the name, and defines these
+    result = graded(grade(tmp_path, [test_id], settings))[test_id]
+    assert result.score == 0 and result.passed == 0
+    assert result.title == f"{file} has no {kind} {name}", result.summary
+    assert result.failure.problem == f"{file} has no {kind} {name}; it defines {', '.join(defined)}"
+    assert "AttributeError" not in result.summary + result.failure.problem
+
+
+def test_a_missing_value_is_named_for_the_kits_test_ids_and_a_courses(tmp_path):
+    from grader import config
+
+    (tmp_path / "engine.py").write_text(ENGINE_LOWERCASE)
+    assert _names(tmp_path / "engine.py") == ["value"]
+    settings = dataclasses.replace(config.load(pathlib.Path(__file__).resolve().parent.parent / "docs"
+                                               / "example-course" / "grader.toml"),
+                                   limits=Limits(wall=20.0, cpu=20.0))
+    tests = graded(grade(tmp_path, ["engine.add", "engine.backward", "engine.sigmoid"], settings))
+    for test_id in ("engine.add", "engine.backward", "engine.sigmoid"):  # the last, the course's own
+        t = tests[test_id]
+        assert t.score == 0 and t.title == "engine.py has no class Value", (test_id, t.summary)
+        assert t.failure.problem == "engine.py has no class Value; it defines value (names are case-sensitive)"
+
+
+def test_a_composite_op_calling_a_method_value_lacks_is_named(tmp_path, settings):
+    # the lecture's tanh, made of exp, with exp itself not written (here: named otherwise)
+    source = (CORPUS / "lecture_composite" / "engine.py").read_text()
+    assert source.count("    def exp(self):") == 1
+    (tmp_path / "engine.py").write_text(source.replace("    def exp(self):", "    def expo(self):"))
+    lines = (tmp_path / "engine.py").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if ").exp()" in text)
+    engine = load(tmp_path / "engine.py")
+    assert not hasattr(engine.Value, "exp") and not gradients_right(engine, "tanh")
+    with pytest.raises(AttributeError):
+        engine.Value(0.5).tanh()
+    tests = graded(grade(tmp_path, ["engine.tanh", "engine.exp", "engine.add"], settings))
+    tanh = tests["engine.tanh"]
+    said = "your tanh calls Value.exp, which your Value does not have"
+    assert tanh.score == 0 and tanh.title == said, tanh.summary
+    assert tanh.failure.problem == said and tanh.failure.where == f"engine.py, line {line}, in tanh"
+    assert tests["engine.exp"].title == "Value has no method exp"
+    assert tests["engine.add"].score == tests["engine.add"].max_score  # add does not use exp

@@ -229,3 +229,51 @@ def test_gradescopes_results_are_a_dict_that_the_text_format_writes():
     assert data["tests"][0] == {"name": "engine.add", "score": 1.0, "max_score": 2.0, "status": "failed",
                                 "output": "1/2 cases pass", "visibility": "after_published", "execution_time": 0.25}
     assert json.loads(reports.render(report, "gradescope")) == data
+
+
+# ---------------------------------------------------------------------------------------------
+# every shape check takes, in the container's run (its own process stands in for the container)
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def _upload(dest, shape):
+    """An upload as Gradescope stores it: the submission in a folder of its own (hw/)."""
+    hw = dest / "submission" / "hw"
+    if shape == "notebook":
+        hw.mkdir(parents=True)
+        shutil.copyfile(CORPUS / "micrograd_lecture.ipynb", hw / "micrograd_lecture.ipynb")
+    else:  # "single": micrograd.py and its utils.py; "package": micrograd/engine.py, nn.py, train.py
+        shutil.copytree(CORPUS / shape, hw)
+
+
+@pytest.mark.parametrize("shape", ["single", "notebook", "package"])
+def test_the_autograder_grades_every_shape_check_takes(tmp_path, monkeypatch, shape):
+    from grader.integrations import gradescope_run
+
+    # each corpus shape holds a right answer to every test id (tests/test_shapes.py checks them without the grader)
+    _upload(tmp_path, shape)
+    (tmp_path / "results").mkdir()
+    settings = tmp_path / "grader.toml"
+    settings.write_text(VISIBILITY + "[limits]\nwall_seconds = 60\ncpu_seconds = 60\n"
+                        "[grading]\nconfinement = \"available\"\n")
+    monkeypatch.setattr(gradescope_run, "SETTINGS", settings)
+    monkeypatch.setattr(gradescope_run, "gradescope_torch", lambda: {})  # the public cases' stored values serve
+    assert gradescope_run.main(tmp_path) == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert [t["name"] for t in results["tests"]] == list(TEST_IDS)  # the results format as before
+    assert {t["name"]: t["score"] for t in results["tests"]} == DEFAULT_POINTS, results
+    assert results["score"] == pytest.approx(sum(DEFAULT_POINTS.values()))
+    assert all(t["number"] == str(i) for i, t in enumerate(results["tests"], 1))
+
+
+def test_the_autograder_finds_the_submission_in_an_uploaded_folder(tmp_path):
+    from grader.integrations.gradescope_run import find_submission
+
+    (tmp_path / "__MACOSX" / "x").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "x" / "engine.py").write_text("")
+    (tmp_path / "zip" / "hw" / "micrograd").mkdir(parents=True)
+    (tmp_path / "zip" / "hw" / "micrograd" / "engine.py").write_text("")
+    assert find_submission(tmp_path) == tmp_path / "zip" / "hw"
+    (tmp_path / "zip" / "lecture.ipynb").write_text("{}")
+    assert find_submission(tmp_path) == tmp_path / "zip"

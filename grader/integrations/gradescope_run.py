@@ -15,20 +15,36 @@ import time
 
 from grader import config
 from grader.atomic import write_atomic
-from grader.pipeline import check, intake
+from grader.pipeline import check, shapes
 from grader.views import reports
-from grader.paths import SETTINGS, STUDENT_FILES, gradescope_torch
+from grader.paths import SETTINGS, gradescope_torch
+
+
+SKIPPED = {"__MACOSX", *shapes.SKIP_DIRS}  # a zip's resource forks, caches, virtual environments
+MAX_UPLOAD_DEPTH = 3  # folders below the upload's root searched for the submission
 
 
 def find_submission(folder):
-    """The folder holding the student's files: the submission's root, or the shallowest folder in it
-    with one of engine.py, nn.py, train.py (students often upload a folder or a zip of one)."""
+    """The submission's folder: the upload's root when it holds a Python file or a notebook (or a
+    micrograd/ package), else the shallowest folder in it that does (students often upload a folder,
+    or a zip of one). Any shape `check` takes is then read from there (grader/pipeline/shapes.py).
+    Links are not followed."""
     folder = pathlib.Path(folder)
-    if any((folder / n).is_file() for n in STUDENT_FILES):
-        return folder
-    found = sorted((p.parent for n in STUDENT_FILES for p in folder.rglob(n) if "__MACOSX" not in p.parts),
-                   key=lambda p: (len(p.parts), str(p)))
-    return found[0] if found else folder
+    level = [folder]
+    for _ in range(MAX_UPLOAD_DEPTH + 1):
+        below = []
+        for here in level:
+            try:
+                entries = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError:
+                continue
+            if any(e.is_file(follow_symlinks=False) and e.name.endswith((".py", ".ipynb")) for e in entries) or \
+                    any(e.is_dir(follow_symlinks=False) and e.name == "micrograd" for e in entries):
+                return pathlib.Path(here)
+            below += [pathlib.Path(e.path) for e in entries
+                      if e.is_dir(follow_symlinks=False) and e.name not in SKIPPED and not e.name.startswith(".")]
+        level = below
+    return folder
 
 
 def results_json(report, options):
@@ -59,9 +75,10 @@ def main(root=None):
     try:
         settings = config.load(SETTINGS)
         store = gradescope_torch()
-        # read once, without following links (grader/pipeline/intake.py): the upload is never run in place
+        # read once, in any shape check takes, without following links (grader/pipeline/shapes.py, through
+        # grader/pipeline/intake.py): the upload is never run in place
         source = find_submission(root / "submission")
-        files = intake.read_submission(source, max_bytes=settings.limits.file)
+        files = shapes.read(source, max_bytes=settings.limits.file)
         report = check.grade(source, settings=settings, live_torch=False, torch_store=store, instructor=True,
                              files=files)
         report.submission = "submission"

@@ -165,6 +165,13 @@ def score(exercise, records, outcome, settings, points, pictures=False):
             if mistake in exercise.mistakes:
                 result.mistake = mistake
                 result.title, result.hint = exercise.mistakes[mistake]
+            elif mistake in diagnose.GENERIC:  # any test id's, named by the child (grader/pipeline/child.py)
+                result.mistake = mistake
+                result.title, result.hint = diagnose.GENERIC[mistake]
+                if mistake == "missing_name":
+                    result.title = escape.clean(got["missing"])
+                elif mistake == "missing_method" and not private:  # the message is the child's: public cases only
+                    result.title = escape.clean(error["message"])
 
     note = exercise.note(records)
     if note:
@@ -279,6 +286,8 @@ def _failure(exercise, record, outcome, private=False):
             problem = "RecursionError: the recursion is too deep (or never ends)"
         elif private:
             problem = f"raised {_exception_name(error['type'])} (its message is not shown: this test has hidden cases)"
+        elif diagnose.diagnose_error(exercise.id, error, exercise) == "missing_method":
+            problem = escape.clean(error["message"])  # said in words already: "your tanh calls Value.exp, ..."
         else:
             problem = escape.clean(f"{error['type']}: {error['message']}")
         return Failure(case=i + 1, description=description, inputs=inputs, expected=expected, got=None,
@@ -475,7 +484,9 @@ def _locate(result, shaped):
     for failure in result.failures:
         if failure.where:
             failure.where = shaped.locate(failure.where)
+        failure.problem = shaped.locate(failure.problem)
     result.summary = shaped.locate(result.summary)
+    result.title = shaped.locate(result.title)
 
 
 def _safe_expect(test_id, case, exercise=None):

@@ -149,6 +149,96 @@ def where(exc, student_files):
     return ""
 
 
+RUNNER_FILE = "<exercise runner>"  # the filename the exercise's runner is compiled under (load_runner)
+MAX_LISTED = 8  # names a missing name's verdict lists as defined, at most
+
+
+def _innermost(exc):
+    frames = traceback.extract_tb(exc.__traceback__)
+    return frames[-1] if frames else None
+
+
+def own_names(module):
+    """The classes and functions `module`'s own code defines at its top level, sorted (taken once it
+    is loaded, before a runner puts the reference's pieces in its globals)."""
+    try:
+        return _sorted(k for k, v in _vars(module).items()
+                       if _type(k) is str and not k.startswith("_") and _isinstance(v, (type, types.FunctionType))
+                       and _getattr(v, "__module__", None) == module.__name__)
+    except BaseException:
+        return []
+
+
+def _kind(name):
+    return "class" if name[:1].isupper() else "function"
+
+
+def missing_name(exc, mods, defined):
+    """The structure verdict, as values {structure, mistake, missing}, when the exercise's runner
+    fetched a name from one of the student's modules (`mods`; `defined`: id -> own_names of each, as
+    loaded) that the module does not have
+    (no class Neuron in nn.py), else None. The one place any runner's fetch of a student's name, the
+    kit's or a course's, becomes a verdict rather than a raw AttributeError: the fetch must be the
+    runner's own (its innermost frame), on the student's module itself."""
+    try:
+        return _missing_name(exc, mods, defined)
+    except BaseException:  # an odd object of the student's: the raw error then
+        return None
+
+
+def _missing_name(exc, mods, defined):
+    if not _isinstance(exc, AttributeError):
+        return None
+    obj, name, frame = _getattr(exc, "obj", None), _getattr(exc, "name", None), _innermost(exc)
+    if frame is None or frame.filename != RUNNER_FILE or _type(name) is not str or not name:
+        return None
+    if not any(obj is m for m in mods.values()):
+        return None
+    file = _getattr(obj, "__file__", None) or ""
+    work = os.getcwd().rstrip("/") + "/"
+    file = file[_len(work):] if _type(file) is str and file.startswith(work) else f"{obj.__name__}.py"
+    own = defined.get(id(obj))
+    if own is None:
+        own = own_names(obj)
+    head = f"{file} has no {_kind(name)} {name}"
+    near = [k for k in own if k.lower() == name.lower()]
+    if near:
+        tail = f"; it defines {near[0]} (names are case-sensitive)"
+    elif not own:
+        tail = "; it defines no class or function at its top level"
+    elif _len(own) <= MAX_LISTED:
+        tail = "; it defines " + ", ".join(own)
+    else:
+        tail = f"; it defines {_len(own)} classes and functions, none of that name"
+    return {"structure": f"{head}{tail}", "mistake": "missing_name", "missing": head}
+
+
+def missing_method(exc, mods):
+    try:
+        return _missing_method(exc, mods)
+    except BaseException:  # an odd object of the student's: the raw error then
+        return None
+
+
+def _missing_method(exc, mods):
+    """'your tanh calls Value.exp, which your Value does not have' when student code (the innermost
+    frame in a student file: `where` says which and its line) used an attribute that an object of
+    one of the student's own classes does not have, else None."""
+    if not _isinstance(exc, AttributeError):
+        return None
+    obj, name, frame = _getattr(exc, "obj", None), _getattr(exc, "name", None), _innermost(exc)
+    work = os.getcwd().rstrip("/") + "/"
+    if frame is None or not (frame.filename or "").startswith(work) or _type(name) is not str or not name:
+        return None  # not raised by the student's own code
+    cls = _type(obj)
+    if not any(_vars(m).get(cls.__name__) is cls and cls.__module__ == m.__name__ for m in mods.values()):
+        return None  # not the student's class (a float, the kit's Value or Neuron standing in for theirs)
+    line = frame.line or ""
+    verb = "calls" if f".{name}(" in line else "uses"
+    what = frame.name if frame.name != "<module>" else "code"
+    return f"your {what} {verb} {cls.__name__}.{name}, which your {cls.__name__} does not have"
+
+
 # ---------------------------------------------------------------------------------------------
 # confinement, applied by the child to itself before any student code runs
 
@@ -366,7 +456,7 @@ def load_part(part, source, ref, definitions_only=False):
 
 def load_runner(source):
     """Define the exercise's runner functions here, before any student code runs."""
-    exec(compile(source, "<exercise runner>", "exec"), globals())
+    exec(compile(source, RUNNER_FILE, "exec"), globals())
 
 
 def load_reference(ref_dir):
@@ -518,6 +608,7 @@ def serve(fd, cases_fd):
         emit(fd, pipe, event="import_error", type=_type(exc).__name__, message=safe_str(exc), where=where(exc, student_files))
         emit(fd, pipe, event="done")
         return
+    defined = {id(m): own_names(m) for m in mods.values()}  # before the check: it reads the student's classes
     changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
                    else ["grader.tampered"])  # before anything is sent: sending needs the real builtins
     if changed:
@@ -535,7 +626,9 @@ def serve(fd, cases_fd):
         try:
             values, error = runner(mods, case, ref, **runner_args), None
         except BaseException as exc:
-            values, error = None, exc
+            values, error = missing_name(exc, mods, defined), exc
+            if values is not None:
+                error = None
         case = None
         changed = (check(before) if check.__code__ is check_code and check.__defaults__ is check_defaults
                    else ["grader.tampered"])
@@ -543,8 +636,8 @@ def serve(fd, cases_fd):
             emit(fd, pipe, event="tamper", what=changed[:10])
             break
         if error is not None:
-            emit(fd, pipe, event="error", case=i, type=_type(error).__name__, message=safe_str(error),
-                         where=where(error, student_files))
+            emit(fd, pipe, event="error", case=i, type=_type(error).__name__,
+                 message=missing_method(error, mods) or safe_str(error), where=where(error, student_files))
         else:
             emit(fd, pipe, event="result", case=i, values=values)
         values = error = None

@@ -2,15 +2,30 @@
 of a case and says which one the student's result matches; this stage asks it, and never lets an
 odd value turn into a wrong diagnosis. Hints point at the idea, never at the answer line.
 """
+import re
+
 from grader.exercises import kit
 
 # name: (title, hint), of every built-in exercise
 MISTAKES = kit().mistakes
 
+# mistakes of any test id, the kit's or a course's, that the child names itself (grader/pipeline/child.py)
+GENERIC = {
+    "missing_name": ("a class or function this test needs is not in your file",
+                     "The grader looks the name up at the top level of the file named: define it there, spelled "
+                     "exactly so (names are case-sensitive), not inside another class or function."),
+    "missing_method": ("your code uses a method your Value does not have",
+                       "An op built from other ops needs each of them: write the missing one too (or compute "
+                       "that step with math and give the op its own _backward)."),
+}
+_MISSING_METHOD = re.compile(r"your \S+ (calls|uses) \w+\.\w+, which your \w+ does not have")
+
 
 def diagnose(test_id, case, got, want, exercise=None):
     """The name of the known mistake `got` matches on this case (a key of the exercise's mistakes), or None."""
     exercise = exercise or kit()[test_id]
+    if isinstance(got, dict) and got.get("mistake") == "missing_name" and isinstance(got.get("missing"), str):
+        return "missing_name"
     try:
         return exercise.diagnose(case, got, want)
     except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError, IndexError):
@@ -21,6 +36,9 @@ def diagnose_error(test_id, error, exercise=None):
     """The known mistake an exception points to, or None."""
     exercise = exercise or kit()[test_id]
     try:
-        return exercise.diagnose_error(error)
+        found = exercise.diagnose_error(error)
     except (TypeError, KeyError, AttributeError):
-        return None
+        found = None
+    if found is None and error.get("type") == "AttributeError" and _MISSING_METHOD.match(error.get("message") or ""):
+        return "missing_method"
+    return found
