@@ -4,7 +4,8 @@
 
 MLP(2, [8, 3]) on 100 points (the yin-yang set), AdamW, as the demo runs it. Printed side by side:
 the training function alone; one frame as the page receives it (`Demo.frame`: the example's
-graph forward and backward, the 100x100 boundary, the loss curve and the weights, as JSON); and
+graph forward and backward, the weights the page draws the boundary from, the loss curve and the
+weights' texts, as JSON); and
 Play as the page runs it, the training thread going on while frames are taken ten times a second.
 What the browser adds is measured by the browser test (tests/test_demo.py), which writes the
 steps and page updates per second and Pause's delay it saw in Chromium to

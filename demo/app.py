@@ -14,7 +14,7 @@ knows lives in `st.session_state` (one per browser tab): the settings' widgets a
 `demo.session.Demo`, which holds the points and the run and turns the page's events into
 actions. Play trains in a thread of the Demo's own, step after step. The live part has a
 channel of its own (demo/live.py, a route of demo/server.py): it posts its events there (a
-button, a click) and, while playing, asks there for the newest frame about twenty times a
+button, a click) and, while playing, asks there for the newest frame about thirteen times a
 second, so a frame is never a rerun of this script. Pause is an event like any click: it stops
 the thread, and the frame that answers it says so.
 

@@ -1,6 +1,6 @@
 """The live part's own channel: the page posts its events and gets the newest frame, no streamlit rerun.
 
-While playing, the page asks for a frame about twenty times a second and draws it; a button or
+While playing, the page asks for a frame about thirteen times a second and draws it; a button or
 a click on the map goes with the next request, sent at once. Streamlit's reruns are for the
 rest of the page (the sidebar, the table of points): a frame costs the server a few
 milliseconds, a rerun of the app a hundred or more, and a rerun that remounted the live part

@@ -3,7 +3,7 @@
 `Demo` is plain Python (the page keeps one in `st.session_state`): the page's buttons and the
 map's clicks arrive as events (`handle`), Play trains in a thread of its own, step after step,
 until Pause, and `frame` is everything the page draws, as JSON-ready data, taken whenever the
-page asks (about twenty times a second while playing, through demo/live.py). The tests drive it
+page asks (about thirteen times a second while playing, through demo/live.py). The tests drive it
 directly, without a browser.
 
 One lock guards the run: a training step or an edit holds it, so that neither sees the other half

@@ -11,7 +11,10 @@ const RGB = [[228, 26, 28], [77, 175, 74], [55, 126, 184]];
 const ROLE_FILL = { input: "#9ecae1", parameter: "#fdd49e", op: "#e5f5e0", output: "#fcbba1", loss: "#fb6a4a", constant: "#f0f0f0" };
 const LO = -2.5, HI = 2.5;  // the plot's range on both axes (demo/points.py PLOT_RANGE)
 const MAP = 480;  // css px
-const FRAME_MS = 50;  // while playing, a frame is asked for this long after the last was asked for
+// While playing, a frame is asked for this long after the last was asked for: about 13 a second,
+// above the goal of 10; each frame drawn costs the browser's renderer time that the server's
+// training thread could use, on a machine where both share the cores.
+const FRAME_MS = 75;
 const EDITS = ["add", "move", "delete", "select"];
 
 const $ = (id) => document.getElementById(id);
@@ -157,12 +160,16 @@ function showPlaying() {
   $("npts").textContent = String(state.points.length);
 }
 
+let bannerShown = null;
 function showBanner(frame) {
   const box = $("banner");
-  box.textContent = "";
   const items = state.channel ? [state.channel] : [];
   if (frame.banner) items.push(frame.banner);
   for (const m of frame.messages) items.push(m);
+  const shown = JSON.stringify(items);
+  if (shown === bannerShown) return;  // the same messages as drawn: no new elements, no new layout
+  bannerShown = shown;
+  box.textContent = "";
   for (const m of items) {
     const div = document.createElement("div");
     div.className = m.level;
