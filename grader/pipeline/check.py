@@ -342,27 +342,11 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
                          sandbox=sandbox, source=shaped.sources[test_id], definitions_only=test_id in reduced,
                          template=template, slot=slots[test_id])
 
-    def result_of(t, outcome):
-        points = settings.points.get(t, registry[t].points)
-        if outcome is None:
-            return TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
-                              status="error", summary=escape.clean(problems[t]), ended="the file cannot be imported",
-                              hint="The file has to import cleanly before anything in it can be graded.")
-        result = score(registry[t], records[t], outcome, settings, points)
-        result.source = shaped.origin(t)
-        if t in notes:
-            result.warnings.insert(0, notes[t])
-        if t == "engine.backward" and shaped.sources.get(t) in shaped.prev_sets and result.status != "passed":
-            result.warnings.append(PREV_SET_NOTE)
-        _locate(result, shaped)
-        return result
-
     with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         if template is not None:
             stack.enter_context(template)
-        futures = {pool.submit(run, t): t for t in test_ids}
-        # expectations are computed here while the children run, and each test id is scored as
-        # soon as its child is done (while the others still run), in whatever order they end
+        futures = {t: pool.submit(run, t) for t in test_ids}
+        # expectations are computed here while the children run
         records, torch_source = {}, set()
         for t in test_ids:
             torch_values, src = torch_expectations(t, all_cases[t], live=live_torch, store=torch_store,
@@ -370,11 +354,25 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
             torch_source.add(src)
             records[t] = [CaseRecord(i, c, hidden, _safe_expect(t, c, registry[t]), torch_values[i])
                           for i, (c, hidden) in enumerate(all_cases[t])]
-        results = {}
-        for future in concurrent.futures.as_completed(futures):
-            results[futures[future]] = result_of(futures[future], future.result())
+        outcomes = {t: f.result() for t, f in futures.items()}
 
-    tests = [results[t] for t in test_ids]
+    tests = []
+    for t in test_ids:
+        points = settings.points.get(t, registry[t].points)
+        if outcomes[t] is None:
+            problem = problems[t]
+            tests.append(TestResult(id=t, score=0.0, max_score=float(points), passed=0, total=len(all_cases[t]),
+                                    status="error", summary=escape.clean(problem), ended="the file cannot be imported",
+                                    hint="The file has to import cleanly before anything in it can be graded."))
+            continue
+        result = score(registry[t], records[t], outcomes[t], settings, points)
+        result.source = shaped.origin(t)
+        if t in notes:
+            result.warnings.insert(0, notes[t])
+        if t == "engine.backward" and shaped.sources.get(t) in shaped.prev_sets and result.status != "passed":
+            result.warnings.append(PREV_SET_NOTE)
+        _locate(result, shaped)
+        tests.append(result)
     _once(tests)
     source = "unavailable" if "unavailable" in torch_source else ("live" if "live" in torch_source else "precomputed")
     return Report(submission=str(submission), tests=tests, score=round(sum(t.score for t in tests), 4),
