@@ -26,7 +26,11 @@ $(VENV)/.installed-%: pyproject.toml tools/requirements.py | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r $(VENV)/requirements-$*.txt
 	@touch $@
 
+# Read only when `setup` is asked for: starting an interpreter to read them would cost every other
+# target, `make check` included, a few tenths of a second (more behind a pyenv shim).
+ifneq ($(filter setup,$(MAKECMDGOALS)),)
 GROUPS := $(shell $(PYTHON) tools/requirements.py --groups)
+endif
 
 setup: system-packages $(addprefix $(VENV)/.installed-,$(GROUPS))
 

@@ -516,7 +516,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    from grader.atomic import write_atomic
     from grader.views import reports
 
     try:
@@ -544,8 +543,8 @@ def run(args):
         print(f"sandbox: {report.confinement}", file=sys.stderr)
     reports.emit(report, args.format, args.out, settings.registry)
     if getattr(args, "html", None):
-        write_atomic(args.html, reports.render(report, "html", registry=settings.registry))
-        print(f"HTML report (graphs and curves): {args.html}")
+        drawn = reports.write_html(report, args.html, settings.registry)
+        print(f"HTML report (graphs and curves): {args.html}{'' if drawn else ' (unchanged, not drawn again)'}")
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass
     return 0 if report.full_marks else 1

@@ -1,14 +1,18 @@
 """Views of a Report: a terminal table, JSON, Gradescope's results (a dict), and `render`, which
 gives any format (the HTML page too) as text. Written atomically."""
+import dataclasses
+import hashlib
+import importlib.util
 import io
 import json
 import os
 import pathlib
+import shutil
 import sys
 
 from grader import escape
 from grader.atomic import write_atomic
-from grader.paths import SCHEMA_PATH, score_text
+from grader.paths import GRADER, KIT_ROOT, SCHEMA_PATH, score_text
 from grader.views.summary import STATUS_STYLE, STATUS_WORD, everything_graded
 
 
@@ -88,10 +92,10 @@ def _use_color():
 
 def as_json(report):
     """The report's published JSON shape, validated against grader/data/report.schema.json."""
-    import jsonschema  # here, not at the top: importing it costs over a second on some installs
+    from grader.schema_check import jsonschema  # here, not at the top: an import of a tenth of a second
 
     data = escape.cleaned(report).to_dict()
-    jsonschema.validate(data, json.loads(SCHEMA_PATH.read_text()))
+    jsonschema().validate(data, json.loads(SCHEMA_PATH.read_text()))
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
@@ -153,3 +157,78 @@ def emit(report, fmt, out=None, registry=None):
         print(f"report written to {out}")
     else:
         sys.stdout.write(content)
+
+
+# ---------------------------------------------------------------------------------------------
+# the HTML page, drawn again only when what it shows changed
+
+HTML_KEY_SUFFIX = ".key"  # beside the page: what it was drawn from, and the page's own digest
+DRAWING_LIBRARIES = ("jinja2", "graphviz", "matplotlib")  # their installs change the pictures
+
+
+def write_html(report, path, registry=None):
+    """Write the HTML report to `path` (atomically), unless the page there was drawn from the same
+    report data by the same kit code and is unchanged since: drawing (matplotlib's import, graphs,
+    curves) is most of a finished submission's `make check`. The key, stored in `path` + ".key", is
+    a digest of the report's JSON without its timings, the code and templates that draw it (the
+    kit's, a course's exercises, the drawing libraries' installs, graphviz's dot) and the page's
+    own digest. A page reused keeps the grading time of the run that drew it. Returns True when
+    the page was drawn, False when it was reused."""
+    path = pathlib.Path(path)
+    key_path = path.with_name(path.name + HTML_KEY_SUFFIX)
+    key = html_key(report, registry)
+    try:
+        stored = json.loads(key_path.read_text())
+        if (isinstance(stored, dict) and stored.get("key") == key
+                and stored.get("page") == hashlib.sha256(path.read_bytes()).hexdigest()):
+            return False
+    except (OSError, ValueError):
+        pass  # no page yet, no key, or a damaged one: drawn again
+    page = render(report, "html", registry=registry).encode()
+    write_atomic(path, page)
+    write_atomic(key_path, json.dumps({"key": key, "page": hashlib.sha256(page).hexdigest()}) + "\n")
+    return True
+
+
+def html_key(report, registry=None):
+    """A digest of everything the HTML page of `report` is drawn from, timings left out (they differ
+    on every run)."""
+    data = escape.cleaned(report).to_dict()
+    data["elapsed"] = 0
+    for t in data.get("tests", []):
+        t["elapsed"] = 0
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=repr).encode())
+    for file in _drawing_files(registry):
+        digest.update(str(file).encode() + b"\0")
+        try:
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(b"missing")
+    for name in DRAWING_LIBRARIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec and spec.origin else ""
+        digest.update(f"{name}={origin}:{_mtime(origin)}\0".encode())
+    dot = shutil.which("dot") or ""
+    digest.update(f"dot={dot}:{_mtime(dot)}".encode())
+    return digest.hexdigest()
+
+
+def _mtime(file):
+    try:
+        return os.stat(file).st_mtime_ns if file else 0
+    except OSError:
+        return 0
+
+
+def _drawing_files(registry):
+    """The kit's own code and templates (grader/, micrograd_ref/: the boundary picture runs the
+    reference MLP) and the files a course's exercises come from, sorted."""
+    files = {p for p in GRADER.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".css", ".js", ".json")}
+    files |= set((KIT_ROOT / "micrograd_ref").rglob("*.py"))
+    for ex in (registry or ()):
+        for field in dataclasses.fields(ex):
+            module = sys.modules.get(getattr(getattr(ex, field.name), "__module__", None) or "")
+            if getattr(module, "__file__", None):
+                files.add(pathlib.Path(module.__file__))
+        files |= {pathlib.Path(p) for p in ex.runner}
+    return sorted(f for f in files if "__pycache__" not in f.parts)
