@@ -119,5 +119,5 @@ def diagnose(case, got, want):
 EXERCISE = Exercise(
     id="train.adamw", points=6, draw=draw, reference=reference, torch=torch_values,
     values=protocol.record(steps=protocol.list_of(protocol.numbers, 10_000), zero_grad=protocol.text()),
-    runner=(child_source("train_adamw.py"),), entry="run_adamw", describe=describe,
+    runner=(child_source("optim_common.py"), child_source("train_adamw.py")), entry="run_adamw", describe=describe,
     mistakes=MISTAKES, diagnose=diagnose, pieces={"engine": ()})

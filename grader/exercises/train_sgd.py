@@ -83,5 +83,5 @@ def diagnose(case, got, want):
 EXERCISE = Exercise(
     id="train.sgd", points=3, draw=draw, reference=reference, torch=torch_values,
     values=protocol.record(steps=protocol.list_of(protocol.numbers, 10_000), zero_grad=protocol.text()),
-    runner=(child_source("train_sgd.py"),), entry="run_sgd", describe=describe,
+    runner=(child_source("optim_common.py"), child_source("train_sgd.py")), entry="run_sgd", describe=describe,
     mistakes=MISTAKES, diagnose=diagnose, pieces={"engine": ()})
