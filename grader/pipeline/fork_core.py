@@ -62,11 +62,7 @@ class Template:
 
     def _argv(self, fds, socks, uid, gid):
         def data_fd(data):
-            fd = os.memfd_create("grader", os.MFD_CLOEXEC)
-            os.write(fd, data)
-            os.lseek(fd, 0, os.SEEK_SET)
-            fds.append(fd)
-            return str(fd)
+            return sb.memory_file(data, fds)
 
         # the fresh core's system and namespaces, except that namespaces can be made inside (each
         # test's child makes its own, and its seccomp filter then forbids more: child_template.py);

@@ -566,14 +566,7 @@ def _prepare(exercise, files, names, scratch, python, run_as, sandbox, limits):
                   "write": [str(work)], "ref_dir": str(scratch / "ref"), "site": [str(site)]}
         return [python, "-I", "-S", str(scratch / "child.py")], layout, ()
     fds = []
-
-    def data_fd(data):
-        fd = os.memfd_create("grader", os.MFD_CLOEXEC)
-        os.write(fd, data)
-        os.lseek(fd, 0, os.SEEK_SET)
-        fds.append(fd)
-        return str(fd)
-
+    data_fd = functools.partial(memory_file, fds=fds)
     try:
         argv = [sandbox.bwrap, *_bwrap_system_args(python)]
         if sandbox.seccomp:
@@ -631,6 +624,16 @@ def _safe_relative(name):
     """A relative path that stays inside the work folder (shapes.py builds them; checked again)."""
     parts = name.split("/")
     return bool(name) and not name.startswith("/") and all(p and p not in (".", "..") for p in parts)
+
+
+def memory_file(data, fds):
+    """An in-memory file holding `data` (bubblewrap's --file / --ro-bind-data / --seccomp read it by
+    descriptor), its descriptor appended to `fds` for the caller to close; the descriptor as text."""
+    fd = os.memfd_create("grader", os.MFD_CLOEXEC)
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    fds.append(fd)
+    return str(fd)
 
 
 def _bwrap_system_args(python):
