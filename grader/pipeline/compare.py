@@ -93,6 +93,9 @@ def mismatch(got, want, rel=REL_TOL, abs_=ABS_TOL, path=""):
         if len(got) != len(want):
             return label, "length", f"{label}: expected {len(want)} values, got {len(got)}"
         for i, (g, w) in enumerate(zip(got, want)):
+            if type(g) is float and type(w) is float and abs(g - w) <= abs_ + rel * abs(w):
+                continue  # close(): the usual case (a 10,000-node chain's grads) without a path made
+                # for it; NaN and infinities fail this test and take the full one below
             found = mismatch(g, w, rel, abs_, f"{path}[{i}]")
             if found:
                 return found
