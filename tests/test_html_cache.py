@@ -130,3 +130,42 @@ def test_a_course_exercise_module_is_in_the_key(tmp_path):
     own = dataclasses.replace(ex, id="engine.own", runner=(str(runner),))
     files = reports._drawing_files([own])
     assert runner in files
+
+
+def test_pictures_are_computed_only_when_the_page_is_drawn(tmp_path, monkeypatch):
+    """check --html leaves train.loop's boundary grid for later: a page reused computes none, a page
+    drawn again has it; what the grid is computed from (the student's values) is in the page's key."""
+    from grader.pipeline import check
+    from grader.pipeline.sandbox import RunOutcome
+    from grader.config import Settings
+
+    loop = kit()["train.loop"]
+    case = loop.cases()[0]
+    want = loop.reference(case)
+    computed = {"n": 0}
+    real = check._pictures
+
+    def counting(*args):
+        computed["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(check, "_pictures", counting)
+
+    def graded(losses):
+        outcome = RunOutcome("train.loop", results={0: {"losses": losses, "params": want["params"]}})
+        result = check.score_test("train.loop", [(case, False)], outcome, [want], [None], Settings(), 6,
+                                  pictures="later")
+        return Report(submission="s", tests=[result], score=result.score, max_score=6.0)
+
+    page = tmp_path / "report.html"
+    first = graded(want["losses"][::-1])
+    assert computed["n"] == 0  # grading alone computes no picture
+    assert reports.write_html(first, page, extra_key=check.pictures_key(first), complete=check.add_pictures)
+    assert computed["n"] == 1 and "boundary" in first.tests[0].detail
+    again = graded(want["losses"][::-1])
+    assert not reports.write_html(again, page, extra_key=check.pictures_key(again), complete=check.add_pictures)
+    assert computed["n"] == 1  # reused: no grid computed
+    other = graded(want["losses"][::-1])
+    other.tests[0].pictures_later[1].got["params"] = [p + 1.0 for p in want["params"]]
+    assert reports.write_html(other, page, extra_key=check.pictures_key(other), complete=check.add_pictures)
+    assert computed["n"] == 2

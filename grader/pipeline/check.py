@@ -180,11 +180,14 @@ def score(exercise, records, outcome, settings, points, pictures=False):
         extra = exercise.detail(records[0], private)
         if extra is not None:
             result.detail = sanitize(extra)
-        if pictures:
+        if pictures and exercise.pictures is not None:
             failed = any(f.case == records[0].index + 1 for f in result.failures)
-            drawn = _pictures(exercise, records[0], private, failed)
-            if drawn:
-                result.detail = dict(result.detail or {}, **sanitize(drawn))
+            if pictures == "later":  # computed by add_pictures, only if the page is drawn at all
+                result.pictures_later = (exercise, records[0], private, failed)
+            else:
+                drawn = _pictures(exercise, records[0], private, failed)
+                if drawn:
+                    result.detail = dict(result.detail or {}, **sanitize(drawn))
     if result.total:
         result.score = round(points * result.passed / result.total, 4)
     if result.total and result.passed == result.total and not result.internal_errors:
@@ -218,6 +221,29 @@ def score(exercise, records, outcome, settings, points, pictures=False):
         if first_error is not None:  # the class analytics groups students by it (not by a message's wording)
             result.detail = dict(result.detail, raised=_exception_name(first_error["type"]))
     return result
+
+
+def add_pictures(report):
+    """Compute the pictures grading left for later (`pictures="later"`) into each result's detail;
+    returns what they were computed from, for the HTML page's key (see reports.write_html)."""
+    inputs = []
+    for result in report.tests:
+        later = result.__dict__.pop("pictures_later", None)
+        if later is None:
+            continue
+        exercise, record, private, failed = later
+        inputs.append((result.id, record.got, failed))
+        drawn = _pictures(exercise, record, private, failed)
+        if drawn:
+            result.detail = dict(result.detail or {}, **sanitize(drawn))
+    return inputs
+
+
+def pictures_key(report):
+    """What the pictures left for later would be computed from: the student's values of the pictured
+    case, and whether it failed (the page's key covers them, so a reused page shows the same)."""
+    return [(t.id, t.pictures_later[1].got, t.pictures_later[3]) for t in report.tests
+            if getattr(t, "pictures_later", None) is not None]
 
 
 def _pictures(exercise, record, private, failed):
@@ -534,8 +560,9 @@ def run(args):
         return 2
     try:
         # the HTML report's pictures are computed only when it is asked for
-        html = bool(getattr(args, "html", None)) or args.format == "html"
-        report = grade(args.submission, args.parts, settings, pictures=html)
+        # (for --html, only once it is known that the page has to be drawn again)
+        pictures = True if args.format == "html" else ("later" if getattr(args, "html", None) else False)
+        report = grade(args.submission, args.parts, settings, pictures=pictures)
     except (ValueError, ConfinementMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -543,7 +570,8 @@ def run(args):
         print(f"sandbox: {report.confinement}", file=sys.stderr)
     reports.emit(report, args.format, args.out, settings.registry)
     if getattr(args, "html", None):
-        drawn = reports.write_html(report, args.html, settings.registry)
+        drawn = reports.write_html(report, args.html, settings.registry, extra_key=pictures_key(report),
+                                   complete=add_pictures)
         print(f"HTML report (graphs and curves): {args.html}{'' if drawn else ' (unchanged, not drawn again)'}")
     if any(t.internal_errors for t in report.tests):
         return 2  # the kit's fault, not the student's: never a pass

@@ -166,17 +166,18 @@ HTML_KEY_SUFFIX = ".key"  # beside the page: what it was drawn from, and the pag
 DRAWING_LIBRARIES = ("jinja2", "graphviz", "matplotlib")  # their installs change the pictures
 
 
-def write_html(report, path, registry=None):
+def write_html(report, path, registry=None, extra_key=None, complete=None):
     """Write the HTML report to `path` (atomically), unless the page there was drawn from the same
     report data by the same kit code and is unchanged since: drawing (matplotlib's import, graphs,
     curves) is most of a finished submission's `make check`. The key, stored in `path` + ".key", is
     a digest of the report's JSON without its timings, the code and templates that draw it (the
     kit's, a course's exercises, the drawing libraries' installs, graphviz's dot) and the page's
     own digest. A page reused keeps the grading time of the run that drew it. Returns True when
-    the page was drawn, False when it was reused."""
+    the page was drawn, False when it was reused. `extra_key`: what else the page is drawn from
+    (data computed only when it is drawn); `complete(report)`: computes that data before drawing."""
     path = pathlib.Path(path)
     key_path = path.with_name(path.name + HTML_KEY_SUFFIX)
-    key = html_key(report, registry)
+    key = html_key(report, registry, extra_key)
     try:
         stored = json.loads(key_path.read_text())
         if (isinstance(stored, dict) and stored.get("key") == key
@@ -184,16 +185,19 @@ def write_html(report, path, registry=None):
             return False
     except (OSError, ValueError):
         pass  # no page yet, no key, or a damaged one: drawn again
+    if complete is not None:
+        complete(report)
     page = render(report, "html", registry=registry).encode()
     write_atomic(path, page)
     write_atomic(key_path, json.dumps({"key": key, "page": hashlib.sha256(page).hexdigest()}) + "\n")
     return True
 
 
-def html_key(report, registry=None):
+def html_key(report, registry=None, extra=None):
     """A digest of everything the HTML page of `report` is drawn from, timings left out (they differ
-    on every run)."""
+    on every run); `extra`: more of it, not in the report yet."""
     data = escape.cleaned(report).to_dict()
+    data["drawn_from"] = extra
     data["elapsed"] = 0
     for t in data.get("tests", []):
         t["elapsed"] = 0
