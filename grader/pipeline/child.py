@@ -523,10 +523,21 @@ def fixed_addresses():
     the order of a set of Values (hashed by address), and the order of a set of strings repeat run to
     run: the same submission gets the same report. Both take effect at exec, so the child executes
     itself again once, its descriptors kept (bubblewrap does not turn randomisation off; where
-    personality() is refused, addresses stay random). `-I` ignores PYTHONHASHSEED, so the second
-    start spells out what -I means (-s -S -P) and passes an environment of its own choosing."""
-    if not sys.platform.startswith("linux"):
+    personality() is refused, addresses stay random)."""
+    if not sys.platform.startswith("linux") or not needs_fixing():
         return
+    # the pipes at the lowest numbers first: the arguments, and so what is allocated before student
+    # code runs, are then the same whatever numbers the parent's descriptors had
+    fds = [str(lowest(int(fd))) for fd in sys.argv[1:3]]
+    for fd in fds:
+        os.set_inheritable(int(fd), True)
+    start_again([sys.argv[0], *fds])
+
+
+def needs_fixing():
+    """Turns address space randomisation off for the next exec; True when this process still has
+    random addresses or random string hashes (then start_again), False when both are fixed (or
+    personality() is refused and hashes are fixed). The forked core's template asks it too."""
     import ctypes
 
     try:
@@ -537,16 +548,15 @@ def fixed_addresses():
     aslr = current >= 0 and not current & _ADDR_NO_RANDOMIZE
     if aslr and libc.personality(ctypes.c_ulong(current | _ADDR_NO_RANDOMIZE)) < 0:
         aslr = False
-    if not aslr and not sys.flags.hash_randomization:
-        return
-    # the pipes at the lowest numbers first: the arguments, and so what is allocated before student
-    # code runs, are then the same whatever numbers the parent's descriptors had
-    fds = [str(lowest(int(fd))) for fd in sys.argv[1:3]]
-    for fd in fds:
-        os.set_inheritable(int(fd), True)
+    return aslr or bool(sys.flags.hash_randomization)
+
+
+def start_again(argv):
+    """Execute this interpreter again with `argv`, hash seed 0. `-I` ignores PYTHONHASHSEED, so this
+    start spells out what -I means (-s -S -P) and passes an environment of its own choosing."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "OPENBLAS_NUM_THREADS")}
     env["PYTHONHASHSEED"] = "0"
-    os.execve(sys.executable, [sys.executable, "-s", "-S", "-P", sys.argv[0], *fds], env)
+    os.execve(sys.executable, [sys.executable, "-s", "-S", "-P", *argv], env)
 
 
 def main():

@@ -277,32 +277,21 @@ def _dup_high(fd):
     return fcntl.fcntl(fd, fcntl.F_DUPFD, 1000)
 
 
-def fixed_addresses(argv):
-    """Address space randomisation off and a fixed hash seed for the template and so for every child
-    forked from it (see child.fixed_addresses): the template executes itself again once, with
-    `argv`, when either is not so yet. `-I` would ignore PYTHONHASHSEED, so the second start spells
-    out what -I means (-s -S -P); the environment is bubblewrap's cleared one."""
-    current = _libc.personality(ctypes.c_ulong(0xFFFFFFFF))
-    randomised = current >= 0 and not current & 0x0040000
-    if randomised and _libc.personality(ctypes.c_ulong(current | 0x0040000)) < 0:
-        randomised = False  # refused: addresses stay random, nothing to gain from a second start
-    if not randomised and not sys.flags.hash_randomization:
-        return
-    os.execve(sys.executable, [sys.executable, "-s", "-S", "-P", *argv], dict(os.environ, PYTHONHASHSEED="0"))
-
-
 def main():
     disk, fds = int(sys.argv[1]), [int(fd) for fd in sys.argv[2:]]
     if fds and fds != list(range(FIRST_SOCKET, FIRST_SOCKET + len(fds))):
         fds = sockets_in_order(fds)
     for fd in fds:
         os.set_inheritable(fd, True)
-    fixed_addresses([sys.argv[0], str(disk), *map(str, fds)])
+    child = load_child()
+    # address randomisation off and hash seed 0 for the template and so for every child forked from
+    # it, as in a fresh child (usually so from the start: setarch -R and bubblewrap's environment)
+    if child.needs_fixing():
+        child.start_again([sys.argv[0], str(disk), *map(str, fds)])
     # nothing forked from here may be read or traced by a process of the same user without a
     # capability over this namespace (a test's child has none)
     _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
     socks = [socket.socket(fileno=fd) for fd in fds]
-    child = load_child()
     # what the template allocated is never collected in a child: the collector's passes over it
     # would write to (and so copy) every page of it, in every child
     import gc

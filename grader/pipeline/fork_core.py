@@ -80,7 +80,7 @@ class Template:
         # -I would ignore bubblewrap's PYTHONHASHSEED=0 (a set of strings would change order run to
         # run), so its other flags are spelled out; the environment is bubblewrap's cleared one.
         # address randomisation off from the start (it is inherited): else the template executes
-        # itself again to turn it off (child_template.fixed_addresses), a second interpreter start
+        # itself again to turn it off (child.needs_fixing, from child_template.main), a second interpreter start
         setarch = shutil.which("setarch", path="/usr/bin:/bin")
         return ([setarch, platform.machine(), "-R"] if setarch else []) + argv
 
