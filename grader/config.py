@@ -41,14 +41,13 @@ which jsonschema checks) and the Settings field it sets. Settings are immutable:
 with dataclasses.replace.
 """
 import dataclasses
-import hashlib
 import os
 import pathlib
 import tomllib
 
 from grader import exercises
 from grader.pipeline import compare
-from grader.paths import KIT_ROOT
+from grader.paths import KIT_ROOT, tree_digest
 from grader.pipeline.sandbox import MODES, Limits
 
 DEFAULT_FILE = KIT_ROOT / "grader.toml"
@@ -235,7 +234,4 @@ def _course(data, source, base):
 
 def _digest(folder):
     """A hash of every file under `folder` (the course's exercise modules and child-side sources)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    return tree_digest((folder,), folder)[:16]

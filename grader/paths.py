@@ -2,6 +2,7 @@
 grader: one home, imported by every module that needs one (standard library only: the child and
 the student release import it too)."""
 import functools
+import hashlib
 import json
 import pathlib
 
@@ -42,3 +43,15 @@ def gradescope_torch():
 def score_text(x, digits=2):
     """A score as reports and gradebooks write it: rounded to `digits`, no trailing zeros; '' for None."""
     return "" if x is None else f"{round(x, digits):g}"
+
+
+def tree_digest(folders, root, suffixes=None):
+    """A sha256 (hex) of every file under `folders`, sorted, each as its path relative to `root` and
+    its bytes; compiled files (__pycache__, .pyc) left out, and with `suffixes` only those endings."""
+    h = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if (path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+                    and (suffixes is None or path.suffix in suffixes)):
+                h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()

@@ -30,7 +30,7 @@ import time
 from grader import config, escape
 from grader.pipeline import intake, shapes
 from grader.views.reports import write_atomic
-from grader.paths import KIT_ROOT, STUDENT_FILES, score_text
+from grader.paths import KIT_ROOT, STUDENT_FILES, score_text, tree_digest
 from grader.pipeline.sandbox import ConfinementMissing, resolve_user
 from grader.pipeline.sandbox import plan as sandbox_plan
 from grader.classroom.results_store import RESULT_VERSION, load_result, load_results, result_path, results_dir_for
@@ -110,12 +110,7 @@ def settings_hash(settings):
 def kit_hash():
     """A hash of the grader's code and data and of the reference it grades against: a result made by
     another version of the kit is not reused."""
-    h = hashlib.sha256()
-    for folder in (KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".toml"):
-                h.update(str(path.relative_to(KIT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    return tree_digest((KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"), KIT_ROOT, (".py", ".json", ".toml"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,12 +124,7 @@ class KitMismatch(Exception):
 def kit_version():
     """A hash of the grading code (grader/ and micrograd_ref/: sources, data, templates): two
     machines with the same hash grade alike."""
-    h = hashlib.sha256()
-    for package in (KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"):
-        for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                           and p.suffix != ".pyc"):
-            h.update(path.relative_to(KIT_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
+    return tree_digest((KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"), KIT_ROOT)[:16]
 
 
 def grade_student(student, files, settings, torch_store=None, kit=None, source=None):
