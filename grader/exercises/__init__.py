@@ -61,6 +61,11 @@ class Exercise:
     note: Callable = _none  # [CaseRecord] -> a sentence the report adds to this test id (how it was graded), or None
 
     @property
+    def draws_pictures(self):
+        """Has this exercise pictures to compute for the HTML report (see `pictures`)?"""
+        return self.pictures is not _none
+
+    @property
     def part(self):
         """'engine.tanh' -> 'engine'."""
         return self.id.split(".", 1)[0]

@@ -180,7 +180,7 @@ def score(exercise, records, outcome, settings, points, pictures=False):
         extra = exercise.detail(records[0], private)
         if extra is not None:
             result.detail = sanitize(extra)
-        if pictures and exercise.pictures is not None:
+        if pictures and exercise.draws_pictures:
             failed = any(f.case == records[0].index + 1 for f in result.failures)
             if pictures == "later":  # computed by add_pictures, only if the page is drawn at all
                 result.pictures_later = (exercise, records[0], private, failed)
