@@ -37,8 +37,10 @@ MUTANTS = {
 # name: (file, line in the answer key, its replacement, test ids that lose points)
 HOSTILE = {
     "hang_tanh": ("engine.py", "self.grad += (1 - t**2) * out.grad", "while True: pass", ["engine.tanh"]),
+    # its import never ends: graded on its definitions, where only squared_error needs the Value it
+    # no longer imports
     "sleep_on_import": ("train.py", "from engine import Value", "import time; time.sleep(3600)",
-                        [t for t in TEST_IDS if t.startswith("train.")]),  # the whole part
+                        ["train.squared_error"]),
     "memory_bomb": ("engine.py", "self.grad += out.data * out.grad",
                     "self.grad += len([0] * 10**10) * out.grad", ["engine.exp"]),
     "grow_forever": ("engine.py", "self.grad += (1 / self.data) * out.grad",

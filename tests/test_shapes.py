@@ -169,6 +169,38 @@ def test_training_at_import_is_graded_on_its_definitions_and_said_once(tmp_path)
     assert len(notes) == 1 and "micrograd.py" in notes[0] and "__main__" in notes[0]
 
 
+@pytest.mark.parametrize("source, runs", [
+    ("import math\nx = 1\n\n\ndef f():\n    return g(); h()\n", False),
+    ("import time; time.sleep(3600)\n", True),
+    ("from x import (a,\n    b)\nSTEPS = 100; train(STEPS)\n", True),
+    ("import a  # one; two\nclass A: pass; b = 1\n", False),
+    ('"""a docstring; with a semicolon"""\nif __name__ == "__main__": main(); go()\n', False),
+    ("try:\n    import numpy\nexcept ImportError:\n    numpy = None\n", True),
+    ("@dataclass\nclass A:\n    x: int = 0\n", False),
+    ("for _ in range(9):\n    pass\n", True),
+])
+def test_a_top_level_that_runs_code_is_found_lexically(source, runs):
+    assert shapes._runs_code(source.encode()) is runs
+
+
+def test_a_sleep_after_an_import_costs_one_probe_in_the_template_not_a_timeout_per_test_id(tmp_path, monkeypatch):
+    from grader.pipeline import sandbox
+
+    if not sandbox.probe().bwrap:
+        pytest.skip("the forked core needs bubblewrap")
+
+    def no_fresh_sandbox(*args, **kwargs):
+        raise AssertionError("a fresh sandbox was started: the probes run in the submission's template")
+
+    monkeypatch.setattr(sandbox, "_prepare", no_fresh_sandbox)
+    folder = copy("single", tmp_path)
+    edit(folder / "micrograd.py", "import math\n", "import math\nimport time; time.sleep(3600)\n")
+    report = grade(folder, ["engine.add", "engine.tanh", "nn.neuron"], settings=Settings(limits=Limits(wall=4.0, cpu=20.0)))
+    assert lost(report) == set(), why(report)
+    notes = [w for t in report.tests for w in t.warnings if "did not finish within 2 s" in w]
+    assert len(notes) == 1 and "micrograd.py" in notes[0], [t.warnings for t in report.tests]
+
+
 def test_import_that_never_finishes_even_reduced_is_said_once(tmp_path):
     folder = tmp_path / "sub"
     folder.mkdir()

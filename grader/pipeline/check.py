@@ -376,13 +376,15 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     else:
         shaped = shapes.discover(submission, test_ids, max_bytes=settings.limits.file)
     problems = {t: shaped.missing.get(t, "") for t in test_ids}
-    reduced, notes = _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry)
 
-    # the forked core: one sandbox for the submission, each test id's child forked in it, in a
-    # slot of its own (slots in test id order: every run forks each test id from the same state)
-    slots = {t: i for i, t in enumerate(t for t in test_ids if not problems[t])}
-    template = fork_core.start(sandbox, settings.python or sys.executable, settings.limits, run_as, len(slots),
-                               settings.core)
+    # the forked core: one sandbox for the submission, each test id's child forked in it, in a slot
+    # of its own, after two slots per file whose top level runs code (its import probes), in a fixed
+    # order: every run forks each test id from the same state
+    probed = sorted({shaped.sources[t] for t in test_ids if not problems[t] and shaped.sources[t] in shaped.runs_code})
+    probe_slots = {src: (2 * i, 2 * i + 1) for i, src in enumerate(probed)}
+    slots = {t: 2 * len(probed) + i for i, t in enumerate(t for t in test_ids if not problems[t])}
+    template = fork_core.start(sandbox, settings.python or sys.executable, settings.limits, run_as,
+                               2 * len(probed) + len(slots), settings.core)
 
     def run(test_id):
         if problems[test_id]:
@@ -395,6 +397,8 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
     with contextlib.ExitStack() as stack, concurrent.futures.ThreadPoolExecutor(max_workers=settings.jobs) as pool:
         if template is not None:
             stack.enter_context(template)
+        reduced, notes = _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry,
+                                        template, probe_slots)
         futures = {t: pool.submit(run, t) for t in test_ids}
         # expectations are computed here while the children run
         records, torch_source = {}, set()
@@ -434,28 +438,28 @@ def grade(submission=DEFAULT_SUBMISSION, names=(), settings=None, live_torch=Non
 PREV_SET_NOTE = ("_prev is a set: your traversal order follows the order of a set of Values, which changes with "
                  "where they sit in memory (kept the same here, but not on your machine from run to run); a result "
                  "that depends on that order is fragile: use a tuple or list")
-IMPORT_WALL = 10.0  # seconds an import of a file whose top level runs code may take, once
 
 
-def _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry):
+def _import_probes(shaped, test_ids, problems, settings, run_as, sandbox, registry, template=None, slots=None):
     """For each graded file whose top level runs code (a training loop at import, as in EurekaLabs'
-    micrograd.py), one sandboxed import with a limit of its own, before any test id runs it. If it
-    does not finish, or takes more than half a test id's wall limit (every test id imports it
-    again), its test ids are graded on the file with its top-level loops, bare calls and blocks left
-    out (shapes.definitions_only, line numbers kept); if even that does not import in time, they are
-    not run. So a submission costs about two import limits more at worst, not one timeout per test id.
+    micrograd.py), one sandboxed import before any test id runs it, with half a test id's wall limit
+    (every test id imports it again). If it does not finish in that time, its test ids are graded on
+    the file with its top-level loops, bare calls and blocks left out (shapes.definitions_only, line
+    numbers kept); if even that does not import in time, they are not run. So a submission costs
+    about one wall limit more at worst, not one timeout per test id. `template`, `slots`: the
+    forked core's template and each file's two slots in it (its imports, whole then reduced).
     Returns ({test ids graded on definitions only}, {test id: note}), the note on the first test id
     of each file only."""
     import dataclasses as _dc
 
     reduced, notes, done = set(), {}, {}
-    limits = _dc.replace(settings.limits, wall=max(IMPORT_WALL, settings.limits.wall),
-                         cpu=max(IMPORT_WALL, settings.limits.cpu))
+    limits = _dc.replace(settings.limits, wall=settings.limits.wall / 2)
 
     def imports_in_time(src, test_id, definitions_only=False):
+        slot = slots[src][definitions_only] if template is not None else None
         outcome = run_cases(registry[test_id], [], shaped.files, limits, settings.python or None, run_as, sandbox=sandbox,
-                            source=src, definitions_only=definitions_only)
-        return outcome.status != "timeout" and outcome.elapsed <= settings.limits.wall / 2
+                            source=src, definitions_only=definitions_only, template=template, slot=slot)
+        return outcome.status != "timeout" and outcome.elapsed <= limits.wall
 
     for t in test_ids:
         src = shaped.sources.get(t)

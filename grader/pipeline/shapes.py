@@ -298,19 +298,29 @@ def _defines(data):
 
 
 _DEFINING = (b"class ", b"def ", b"async ", b"@", b"import ", b"from ", b"#", b")", b"]", b"}", b'"', b"'",
-             b"else", b"elif", b"except", b"finally", b"try:", b"if __name__", b"if '__main__'", b'if "__main__"')
+             b"else", b"elif", b"except", b"finally", b"if __name__", b"if '__main__'", b'if "__main__"')
+# lines whose `;` belongs to a block that is not run at import (a body on the line of its def or
+# class), or that start a docstring or comment
+_BLOCKS = (b"class ", b"def ", b"async ", b"#", b'"', b"'", b"if __name__", b"if '__main__'", b'if "__main__"')
 
 
 def _runs_code(data):
     """Whether the file's top level seems to run more than definitions (a loop, a call, a training):
     a line at column 0 that is none of class, def, decorator, import, comment, string, a main guard or
-    a NAME = constant. Lexical, so on the side of yes: a yes costs one sandboxed import more."""
+    a NAME = constant, or one of them followed by `;` and another statement (`import time; time.sleep(9)`);
+    a `try:` block counts (its body is indented: code at import). Lexical, so on the side of yes: a
+    yes costs one sandboxed import more."""
     for line in _top_lines(data):
         line = line.rstrip()
-        if not line or line[:1] in (b" ", b"\t") or line.startswith(_DEFINING):
+        if not line or line[:1] in (b" ", b"\t"):
+            continue
+        if line.startswith(_DEFINING):
+            # an import, a constant or a closing bracket, and then `; anything` on the same line
+            if b";" in line.split(b"#", 1)[0] and not line.startswith(_BLOCKS):
+                return True
             continue
         m = _TOP.match(line)
-        if m and m.group(2) and b"(" not in line:
+        if m and m.group(2) and b"(" not in line and b";" not in line:
             continue
         return True
     return False
