@@ -7,7 +7,6 @@ full marks, which is what per-cell checks of the gradebook rely on.
 import pathlib
 import shutil
 
-from grader.spec import TEST_IDS
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"

@@ -293,3 +293,61 @@ def _running(token):
         except OSError:
             pass
     return False
+
+
+needs_cgroups = pytest.mark.skipif(not SANDBOX.cgroup, reason="cgroups of each test need root")
+
+
+@needs_cgroups
+def test_each_slot_waits_alone_in_cgroups_of_its_own_and_unused_ones_end_with_the_template():
+    """The waiting processes join their tests' cgroups at the start, all at once; a slot that ran no
+    test leaves no cgroup behind."""
+    from grader.pipeline import fork_core
+
+    with fork_core.start(SANDBOX, sys.executable, Limits(), None, 3) as template:
+        folders = dict(template.cgroups)
+        assert sorted(folders) == [0, 1, 2]
+        members = {}
+        until = time.monotonic() + 30
+        while time.monotonic() < until:
+            members = {slot: [tuple((f / "cgroup.procs").read_text().split()) for f in fs]
+                       for slot, fs in folders.items()}
+            if all(m[0] for m in members.values()):
+                break
+            time.sleep(0.05)
+        for slot, lists in members.items():
+            assert len(set(lists)) == 1 and len(lists[0]) == 1, members  # one process, in every controller
+        assert len({lists[0] for lists in members.values()}) == 3, members  # a process of its own per slot
+    assert [f for fs in folders.values() for f in fs if f.exists()] == []
+
+
+HOG = '''
+import os, sys, time
+if not getattr(sys, "_hogged", False):
+    sys._hogged = True
+    pids = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            hog = b"x" * (120 << 20)  # each within the per-process limit, together four times it
+            time.sleep(3)
+            os._exit(0)
+        pids.append(pid)
+    print("survivors", sum(1 for pid in pids if os.waitpid(pid, 0)[1] == 0))
+'''
+
+
+@needs_cgroups
+@pytest.mark.parametrize("joined", ["at-the-start", "with-the-test"])
+def test_a_tests_memory_is_bounded_whenever_its_slot_joined_its_cgroups(folder, monkeypatch, joined):
+    from grader.pipeline import fork_core
+
+    if joined == "with-the-test":  # cgroups that could not be made at the start
+        monkeypatch.setattr(fork_core.Template, "_join_early", lambda self, version: None)
+    sub = submission(folder / "sub", engine_add=HOG, append={"engine.py": WHICH_CORE})
+    tests = grade(sub, ["engine.add", "engine.mul"], memory=200 << 20)
+    add = tests["engine.add"]
+    survivors = printed(add, "survivors")
+    # 4 x 120 MiB never all fit in 200 MiB: hogs (or the whole test) are killed
+    assert (survivors and int(survivors[0]) <= 1) or "memory" in add["summary"], (add["summary"], add["output"])
+    assert printed(tests["engine.mul"], "core") == ["fork"] and full(tests["engine.mul"])

@@ -7,10 +7,12 @@ reference piece and no student file: those reach each test's child on that child
 
 At start it forks one waiting process per socket, in a fixed order, so that every run forks each
 test id's process from the same state (what the forked child allocates, and with it the addresses
-of the student's objects, repeats run to run). When the parent hands a waiting process its pipes
-(events, cases, output) and the test's cgroup files, it
+of the student's objects, repeats run to run). Each waiting process first joins the cgroups the parent made
+for its test (memory and process count of that test alone), sent at the start, all slots at once
+(or with its pipes, when they could not be made then). When the parent hands a waiting process its
+pipes (events, cases, output), it
 
-1. joins the test's cgroups (memory and process count of this test alone);
+1. joins the test's cgroups, unless it did at the start;
 2. enters a new user namespace (no capability in the sandbox's), and new PID, network, IPC, UTS
    and mount namespaces; mounts an empty read-only tmpfs on /proc (the sandbox's /proc would list
    and address the template and its other processes), a fresh size-limited tmpfs on /work and one
@@ -195,20 +197,33 @@ def _fail(sock, code):
         os._exit(0)
 
 
-def waiting(sock, disk, child):
-    """One test id's waiting process: wait for its pipes on `sock`, run the test, send its status."""
-    try:
-        msg, fds, _, _ = socket.recv_fds(sock, 16, 8)
-    except OSError:
-        os._exit(0)
-    if not msg or len(fds) < 3:
-        os._exit(0)  # the parent gave up on this test
-    events, cases, out, cgroups = fds[0], fds[1], fds[2], fds[3:]
+def _join(cgroups):
+    """This process into the cgroups whose cgroup.procs files are open as `cgroups`: False if it cannot."""
     try:
         for fd in cgroups:
             os.write(fd, b"0")  # "0": this process; what it forks is born there
             os.close(fd)
+        return True
     except OSError:
+        return False
+
+
+def waiting(sock, disk, child):
+    """One test id's waiting process: join its cgroups when the parent sends them first ("C", at the
+    start), wait for its pipes ("G"), run the test, send its status. One byte per message: a message
+    and the files it carries arrive together."""
+    joined = True
+    try:
+        msg, fds, _, _ = socket.recv_fds(sock, 1, 8)
+        if msg == b"C":
+            joined = _join(fds)
+            msg, fds, _, _ = socket.recv_fds(sock, 1, 8)
+    except OSError:
+        os._exit(0)
+    if msg != b"G" or len(fds) < 3:
+        os._exit(0)  # the parent gave up on this test
+    events, cases, out, cgroups = fds[0], fds[1], fds[2], fds[3:]
+    if not (joined and _join(cgroups)):
         _fail(sock, NO_CGROUP)
     try:
         enter_namespaces(disk)

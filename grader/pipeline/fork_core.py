@@ -59,6 +59,41 @@ class Template:
                 s.close()
             for fd in fds:
                 os.close(fd)
+        self.cgroups = {}  # slot -> the cgroups its waiting process joined at the start
+        if not self.broken and sandbox.cgroup:
+            self._join_early(sandbox.cgroup)
+
+    def _join_early(self, version):
+        """Every slot's waiting process into cgroups of its own now, all at once: a process joining
+        a cgroup waits for the kernel (an RCU grace period), and joins close together share that
+        wait, where one at each test's start would pay it every time. A slot without them (they
+        could not be made) gets its cgroups with its test."""
+        self.cgroup_version = version
+        for slot, sock in enumerate(self.socks):
+            folders = sb._make_cgroups(version, self.limits)
+            if not folders:
+                return
+            fds = []
+            try:
+                fds = [os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for folder in folders]
+                socket.send_fds(sock, [b"C"], fds)
+            except OSError:
+                sb._remove_cgroups(folders)
+                return
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            self.cgroups[slot] = folders
+
+    def cgroups_for(self, slot, limits):
+        """The cgroups slot `slot` joined at the start, bounding `limits` (None: none were made)."""
+        folders = self.cgroups.pop(slot, None)
+        if folders and (limits.memory, limits.processes) != (self.limits.memory, self.limits.processes):
+            try:
+                sb._limit_cgroups(self.cgroup_version, folders, limits)
+            except OSError:
+                pass  # the template's own limits stay: the kernel would refuse only a limit below the usage
+        return folders
 
     def _argv(self, fds, socks, uid, gid):
         def data_fd(data):
@@ -101,12 +136,16 @@ class Template:
             except (ProcessLookupError, PermissionError):
                 pass
             self.proc.wait()
+        for folders in self.cgroups.values():  # slots that ran no test
+            sb._kill_cgroups(folders)
+            sb._remove_cgroups(folders)
+        self.cgroups = {}
 
     setup_failed = SETUP_FAILED
 
-    def run(self, slot, job, cases, limits, cgroup_version, started):
+    def run(self, slot, job, cases, limits, started):
         """run_forked on this template (the sandbox calls it without importing this module)."""
-        return run_forked(self, slot, job, cases, limits, cgroup_version, started)
+        return run_forked(self, slot, job, cases, limits, started)
 
     def layout(self):
         """Where things are inside the sandbox, as sandbox._prepare says it for the fresh core."""
@@ -166,17 +205,21 @@ def start(sandbox, python, limits, run_as, slots, core="fork"):
     return Template(sandbox, python, limits, run_as, slots)
 
 
-def run_forked(template, slot, job, cases, limits, cgroup_version, started):
+def run_forked(template, slot, job, cases, limits, started):
     """Run a test in `template`'s slot: (lines, timed_out, output, cut, returncode), or None when
     the template could not take it (nothing ran). The pipes, the exchange and the cgroups are the
-    fresh core's (sandbox._exchange, _make_cgroups)."""
+    fresh core's (sandbox._exchange, _make_cgroups); the cgroups are those the slot joined at the
+    start, else made now and joined with the test."""
     events_r, events_w = os.pipe()
     cases_r, cases_w = os.pipe()
     out_r, out_w = os.pipe()
-    cgroups = sb._make_cgroups(cgroup_version, limits) if cgroup_version else []
+    joined = template.cgroups_for(slot, limits)
+    version = template.sandbox.cgroup
+    cgroups = joined or (sb._make_cgroups(version, limits) if version else [])
     cg_fds = []
     try:
-        cg_fds = [os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for folder in cgroups]
+        if not joined:
+            cg_fds = [os.open(folder / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for folder in cgroups]
         handed = template.hand_over(slot, [events_w, cases_r, out_w, *cg_fds])
     except OSError:
         handed = False

@@ -272,40 +272,51 @@ def _own_cgroup(controller):
 _OPTIONAL = {"memory.swap.max", "memory.memsw.limit_in_bytes"}
 
 
+def _cgroup_limits(version, limits):
+    """{controller: {file: value}} bounding memory and processes ("" the one v2 hierarchy)."""
+    if version == "v2":
+        return {"": {"memory.max": limits.memory, "memory.swap.max": 0, "pids.max": limits.processes}}
+    return {"memory": {"memory.limit_in_bytes": limits.memory, "memory.memsw.limit_in_bytes": limits.memory},
+            "pids": {"pids.max": limits.processes}}
+
+
 def _make_cgroups(version, limits, owner=None):
     """Fresh cgroups bounding memory and processes; their folders, or [] when they cannot be made."""
     name = f"grader-{uuid.uuid4().hex[:12]}"
+    wanted = _cgroup_limits(version, limits)
     if version == "v2":
         own = _own_cgroup("")
         root = pathlib.Path("/sys/fs/cgroup")
-        wanted = {"memory.max": limits.memory, "memory.swap.max": 0, "pids.max": limits.processes}
         bases = [root / own.lstrip("/")] if own is not None and (root / "cgroup.controllers").exists() else []
     else:
-        wanted_by = {"memory": {"memory.limit_in_bytes": limits.memory, "memory.memsw.limit_in_bytes": limits.memory},
-                     "pids": {"pids.max": limits.processes}}
         bases = []
-        for controller in wanted_by:
+        for controller in wanted:
             own = _own_cgroup(controller)
             if own is None:
                 return []
             bases.append(pathlib.Path("/sys/fs/cgroup") / controller / own.lstrip("/"))
     made = []
     try:
-        for i, base in enumerate(bases):
+        for base in bases:
             folder = base / name
             folder.mkdir()
             made.append(folder)
-            settings = wanted if version == "v2" else list(wanted_by.values())[i]
-            for key, value in settings.items():
-                if key in _OPTIONAL and not (folder / key).exists():
-                    continue  # no swap accounting here: nothing to bound
-                (folder / key).write_text(str(value))
             if owner is not None:  # the unprivileged starter moves itself in
                 os.chown(folder / "cgroup.procs", owner[0], owner[1])
+        _limit_cgroups(version, made, limits)
     except OSError:
         _remove_cgroups(made)
         return []
     return made
+
+
+def _limit_cgroups(version, folders, limits):
+    """Write `limits` into cgroups made by _make_cgroups (raises OSError)."""
+    for folder, settings in zip(folders, _cgroup_limits(version, limits).values()):
+        for key, value in settings.items():
+            if key in _OPTIONAL and not (folder / key).exists():
+                continue  # no swap accounting here: nothing to bound
+            (folder / key).write_text(str(value))
 
 
 def _kill_cgroups(folders):
@@ -467,7 +478,7 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
         # what bubblewrap's --file and --ro-bind-data give a fresh child, in its job instead
         job["files"] = {n: base64.b64encode(files[n]).decode() for n in names}
         job["pieces"] = {rel: base64.b64encode(data).decode() for rel, data in compiled_pieces(exercise).items()}
-        ran = template.run(slot, job, cases, limits, sandbox.cgroup, started)
+        ran = template.run(slot, job, cases, limits, started)
         if ran is not None and (ran[4] is not None or any(ran[0])):
             lines, timed_out, output, cut, returncode = ran
             outcome.output = _excerpt(output, cut_at=limits.output if cut else None)
