@@ -1,5 +1,6 @@
 """Batch grading: the gradebook's every cell on a class of correct, buggy and hostile submissions,
 resuming, shards and merging, error rows, and the analytics page."""
+import dataclasses
 import csv
 import json
 import os
@@ -262,3 +263,13 @@ def test_a_student_is_graded_from_the_bytes_read_not_from_the_folder_later(tmp_p
     assert result["report"]["submission"] == str(folder)
     (folder / "nn.py").unlink()  # a missing file is hashed as missing, and not graded
     assert "nn.py" not in batch.read_submission(folder).files
+
+
+def test_students_at_once_by_default_twice_the_cores_within_the_memory():
+    settings = config.Settings()  # 1 GiB a test
+    gib = 1 << 30
+    assert batch.default_workers(settings, cores=2, memory=24 * gib) == 4
+    assert batch.default_workers(settings, cores=64, memory=16 * gib) == 16
+    assert batch.default_workers(settings, cores=8, memory=gib // 2) == 1
+    small = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, memory=256 << 20))
+    assert batch.default_workers(small, cores=64, memory=16 * gib) == 64
