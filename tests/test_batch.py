@@ -1,7 +1,7 @@
 """Batch grading: the gradebook's every cell on a class of correct, buggy and hostile submissions,
 resuming, shards and merging, error rows, and the analytics page."""
-import dataclasses
 import csv
+import dataclasses
 import json
 import os
 import pathlib
