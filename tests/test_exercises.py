@@ -6,6 +6,7 @@ nothing and define their entry points; modules talk through data, not through ea
 """
 import ast
 import dataclasses
+import importlib.util
 import json
 import pathlib
 
@@ -31,6 +32,30 @@ def test_each_runner_defines_its_entry_and_imports_nothing(exercise):
     assert exercise.entry in defined
     assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]  # the child's own helpers only
     assert "micrograd_ref" not in exercise.runner_source()  # never the reference of what it grades
+
+
+def test_a_runner_compiled_by_the_grader_is_taken_only_by_the_same_interpreter():
+    """The child runs the grader's compilation of a runner when its import magic number is its own,
+    and compiles the source itself otherwise (a `python` setting of another version)."""
+    import base64
+    import marshal
+
+    from grader.pipeline import child, sandbox
+
+    source = "def _kit_runner_probe():\n    return 'source'\n"
+    other = compile("def _kit_runner_probe():\n    return 'bytecode'\n", child.RUNNER_FILE, "exec")
+    try:
+        child.load_runner(source, sandbox.compiled_runner(source))
+        assert child._kit_runner_probe() == "source"  # the grader's compilation of that same source
+        assert child._kit_runner_probe.__code__.co_filename == child.RUNNER_FILE
+        same = base64.b64encode(importlib.util.MAGIC_NUMBER + marshal.dumps(other)).decode()
+        child.load_runner(source, same)
+        assert child._kit_runner_probe() == "bytecode"  # the code given is what runs
+        stale = base64.b64encode(b"\x00\x00\r\n" + marshal.dumps(other)).decode()
+        child.load_runner(source, stale)
+        assert child._kit_runner_probe() == "source"  # another version's magic: compiled from source
+    finally:
+        vars(child).pop("_kit_runner_probe", None)
 
 
 def test_built_in_exercises_keep_their_ids_order_and_points():

@@ -454,8 +454,19 @@ def load_part(part, source, ref, definitions_only=False):
 # runs in this module's namespace, so it uses the helpers above and its functions are guarded
 # against monkeypatching like the child's own
 
-def load_runner(source):
-    """Define the exercise's runner functions here, before any student code runs."""
+def load_runner(source, code=None):
+    """Define the exercise's runner functions here, before any student code runs. `code`: the
+    parent's compilation of `source` (base64 of the import magic number and the marshalled code),
+    used when this interpreter's magic number is the same, else `source` is compiled here."""
+    if code:
+        import base64
+        import marshal
+
+        data = base64.b64decode(code)
+        magic = importlib.util.MAGIC_NUMBER
+        if data[:len(magic)] == magic:
+            exec(marshal.loads(data[len(magic):]), globals())
+            return
     exec(compile(source, RUNNER_FILE, "exec"), globals())
 
 
@@ -601,7 +612,8 @@ def serve(fd, cases_fd):
         become(*job["become"], nproc=job.get("nproc") or 64)
     sys.path.insert(0, os.getcwd())
     sys.path.extend(job.get("site", []))  # numpy and graphviz, read-only, where the grader has them
-    load_runner(job["runner"]["source"])
+    load_runner(job["runner"]["source"], job["runner"].get("code"))
+    sys.dont_write_bytecode = True  # a student file is imported once: its bytecode is never read again
     runner, runner_args = globals()[job["runner"]["entry"]], job["runner"]["args"]
     del job  # nothing of the job is left for student code to find but what this frame needs
     before = snapshot()

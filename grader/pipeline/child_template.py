@@ -137,9 +137,12 @@ class _Fprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+_PROGRAM = []  # no_namespaces_program for this machine, made once in the template (load_child)
+
+
 def no_namespaces():
     """Load no_namespaces_program for this machine (no_new_privs is already set)."""
-    program = no_namespaces_program(os.uname().machine)
+    program = _PROGRAM[0] if _PROGRAM else no_namespaces_program(os.uname().machine)
     buf = ctypes.create_string_buffer(program)
     fprog = _Fprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
@@ -268,6 +271,7 @@ def load_child():
     import ast, base64, resource, traceback  # noqa: E401,F401
 
     module.landlock_abi()
+    _PROGRAM.append(no_namespaces_program(os.uname().machine))
     return module
 
 

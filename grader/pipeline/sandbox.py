@@ -383,6 +383,19 @@ def compiled_pieces(exercise, ref_dir="/grader/ref"):
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def compiled_runner(source):
+    """An exercise's child-side source compiled here, once (trusted code), as child.load_runner
+    takes it: base64 of this interpreter's import magic number and the marshalled code."""
+    import importlib.util
+    import marshal
+
+    from grader.pipeline.child import RUNNER_FILE
+
+    code = compile(source, RUNNER_FILE, "exec", dont_inherit=True)
+    return base64.b64encode(importlib.util.MAGIC_NUMBER + marshal.dumps(code)).decode()
+
+
 def _exercise(exercise):
     """An Exercise of grader/exercises/, given one or a built-in test id."""
     if isinstance(exercise, str):
@@ -463,7 +476,8 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
             "test_id": test_id, "events_fd": events_fd,
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
-            "runner": {"source": exercise.runner_source(), "entry": exercise.entry, "args": exercise.entry_args},
+            "runner": {"source": exercise.runner_source(), "code": compiled_runner(exercise.runner_source()),
+                       "entry": exercise.entry, "args": exercise.entry_args},
             "student_files": names,
             "source": source or f"{test_id.split('.')[0]}.py", "site": layout.get("site", []),
             "definitions_only": bool(definitions_only),
