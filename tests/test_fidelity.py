@@ -421,3 +421,24 @@ def test_a_composite_op_calling_a_method_value_lacks_is_named(tmp_path, settings
     assert tanh.failure.problem == said and tanh.failure.where == f"engine.py, line {line}, in tanh"
     assert tests["engine.exp"].title == "Value has no method exp"
     assert tests["engine.add"].score == tests["engine.add"].max_score  # add does not use exp
+
+
+def test_nn_code_calling_a_method_the_kits_value_lacks_is_named(tmp_path, settings):
+    # a Neuron with a sigmoid of the student's own engine: nn is graded on the kit's Value, which has none
+    from micrograd_ref.engine import Value
+
+    assert not hasattr(Value, "sigmoid")
+    root = pathlib.Path(__file__).resolve().parent.parent / "solutions"
+    for name in ("engine.py", "nn.py", "train.py"):
+        shutil.copyfile(root / name, tmp_path / name)
+    nn = tmp_path / "nn.py"
+    text = nn.read_text()
+    assert text.count("return act.tanh() if self.nonlin else act") == 1
+    nn.write_text(text.replace("return act.tanh() if self.nonlin else act", "return act.sigmoid() if self.nonlin else act"))
+    line = next(i for i, t in enumerate(nn.read_text().splitlines(), 1) if "act.sigmoid()" in t)
+    neuron = graded(grade(tmp_path, ["nn.neuron"], settings))["nn.neuron"]
+    said = "your __call__ calls Value.sigmoid, which the kit's Value does not have"
+    assert neuron.score < neuron.max_score and neuron.title.startswith(said), neuron.title
+    assert "tanh" in neuron.title and "exp" in neuron.title  # what it has instead
+    assert "1 / (1 + (-x).exp())" in neuron.hint
+    assert neuron.failure.problem.startswith(said) and neuron.failure.where == f"nn.py, line {line}, in __call__"

@@ -170,7 +170,7 @@ def score(exercise, records, outcome, settings, points, pictures=False):
                 result.title, result.hint = diagnose.GENERIC[mistake]
                 if mistake == "missing_name":
                     result.title = escape.clean(got["missing"])
-                elif mistake == "missing_method" and not private:  # the message is the child's: public cases only
+                elif mistake in ("missing_method", "kit_method") and not private:  # the child's words: public cases only
                     result.title = escape.clean(error["message"])
 
     note = exercise.note(records)
@@ -312,7 +312,7 @@ def _failure(exercise, record, outcome, private=False):
             problem = "RecursionError: the recursion is too deep (or never ends)"
         elif private:
             problem = f"raised {_exception_name(error['type'])} (its message is not shown: this test has hidden cases)"
-        elif diagnose.diagnose_error(exercise.id, error, exercise) == "missing_method":
+        elif diagnose.diagnose_error(exercise.id, error, exercise) in ("missing_method", "kit_method"):
             problem = escape.clean(error["message"])  # said in words already: "your tanh calls Value.exp, ..."
         else:
             problem = escape.clean(f"{error['type']}: {error['message']}")

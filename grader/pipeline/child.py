@@ -213,17 +213,19 @@ def _missing_name(exc, mods, defined):
     return {"structure": f"{head}{tail}", "mistake": "missing_name", "missing": head}
 
 
-def missing_method(exc, mods):
+def missing_method(exc, mods, ref=None):
     try:
-        return _missing_method(exc, mods)
+        return _missing_method(exc, mods, ref or {})
     except BaseException:  # an odd object of the student's: the raw error then
         return None
 
 
-def _missing_method(exc, mods):
+def _missing_method(exc, mods, ref):
     """'your tanh calls Value.exp, which your Value does not have' when student code (the innermost
     frame in a student file: `where` says which and its line) used an attribute that an object of
-    one of the student's own classes does not have, else None."""
+    one of the student's own classes does not have; 'your __call__ calls Value.sigmoid, which the
+    kit's Value does not have (...)' when it was the kit's Value standing in for the student's
+    engine (nn and train tests); else None."""
     if not _isinstance(exc, AttributeError):
         return None
     obj, name, frame = _getattr(exc, "obj", None), _getattr(exc, "name", None), _innermost(exc)
@@ -231,11 +233,16 @@ def _missing_method(exc, mods):
     if frame is None or not (frame.filename or "").startswith(work) or _type(name) is not str or not name:
         return None  # not raised by the student's own code
     cls = _type(obj)
-    if not any(_vars(m).get(cls.__name__) is cls and cls.__module__ == m.__name__ for m in mods.values()):
-        return None  # not the student's class (a float, the kit's Value or Neuron standing in for theirs)
     line = frame.line or ""
     verb = "calls" if f".{name}(" in line else "uses"
     what = frame.name if frame.name != "<module>" else "code"
+    engine = ref.get("student_engine")
+    if engine is not None and (cls is engine.Value or cls is ref["engine"].Value):
+        has = [k for k in _sorted(_vars(ref["engine"].Value)) if not k.startswith("_") and k not in ("data", "grad")]
+        return (f"your {what} {verb} Value.{name}, which the kit's Value does not have (it stands in for your "
+                f"engine here, with +, -, *, /, ** and {', '.join(has)})")
+    if not any(_vars(m).get(cls.__name__) is cls and cls.__module__ == m.__name__ for m in mods.values()):
+        return None  # not the student's class (a float, the kit's Neuron standing in for theirs)
     return f"your {what} {verb} {cls.__name__}.{name}, which your {cls.__name__} does not have"
 
 
@@ -659,7 +666,7 @@ def serve(fd, cases_fd):
             break
         if error is not None:
             emit(fd, pipe, event="error", case=i, type=_type(error).__name__,
-                 message=missing_method(error, mods) or safe_str(error), where=where(error, student_files))
+                 message=missing_method(error, mods, ref) or safe_str(error), where=where(error, student_files))
         else:
             emit(fd, pipe, event="result", case=i, values=values)
         values = error = None

@@ -17,8 +17,13 @@ GENERIC = {
     "missing_method": ("your code uses a method your Value does not have",
                        "An op built from other ops needs each of them: write the missing one too (or compute "
                        "that step with math and give the op its own _backward)."),
+    "kit_method": ("your code uses a method the kit's Value does not have",
+                   "nn.py and train.py are graded on the kit's own Value, standing in for your engine, so that a "
+                   "mistake in your engine costs only the engine's ops: build the step from the ops it has "
+                   "(a sigmoid is 1 / (1 + (-x).exp()))."),
 }
 _MISSING_METHOD = re.compile(r"your \S+ (calls|uses) \w+\.\w+, which your \w+ does not have")
+_KIT_METHOD = re.compile(r"your \S+ (calls|uses) Value\.\w+, which the kit's Value does not have")
 
 
 def diagnose(test_id, case, got, want, exercise=None):
@@ -39,6 +44,10 @@ def diagnose_error(test_id, error, exercise=None):
         found = exercise.diagnose_error(error)
     except (TypeError, KeyError, AttributeError):
         found = None
-    if found is None and error.get("type") == "AttributeError" and _MISSING_METHOD.match(error.get("message") or ""):
-        return "missing_method"
+    if found is None and error.get("type") == "AttributeError":
+        message = error.get("message") or ""
+        if _MISSING_METHOD.match(message):
+            return "missing_method"
+        if _KIT_METHOD.match(message):
+            return "kit_method"
     return found
