@@ -51,12 +51,16 @@ def test_the_same_report_reuses_the_page(tmp_path, drawings):
     assert page.read_bytes() == first
 
 
-def test_timings_alone_do_not_draw_again(tmp_path, drawings):
+def test_timings_alone_do_not_draw_again_and_the_page_says_this_runs_time(tmp_path, drawings):
     page = tmp_path / "report.html"
     reports.write_html(make_report(elapsed=0.8), page)
+    assert "Graded in <span class=\"elapsed\">0.8</span> s." in page.read_text()
     other = make_report(elapsed=1.7)
     other.tests[0].elapsed = 0.4
     assert reports.write_html(other, page) is False
+    assert drawings["n"] == 1
+    assert page.read_text() == html_report.render(make_report(elapsed=1.7))  # as if drawn now
+    assert reports.write_html(other, page) is False  # and still reused after the time changed
     assert drawings["n"] == 1
 
 

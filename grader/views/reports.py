@@ -7,6 +7,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import shutil
 import sys
 
@@ -172,25 +173,38 @@ def write_html(report, path, registry=None, extra_key=None, complete=None):
     curves) is most of a finished submission's `make check`. The key, stored in `path` + ".key", is
     a digest of the report's JSON without its timings, the code and templates that draw it (the
     kit's, a course's exercises, the drawing libraries' installs, graphviz's dot) and the page's
-    own digest. A page reused keeps the grading time of the run that drew it. Returns True when
-    the page was drawn, False when it was reused. `extra_key`: what else the page is drawn from
-    (data computed only when it is drawn); `complete(report)`: computes that data before drawing."""
+    own digest. A page reused says this run's grading time (the one thing on it that changed).
+    Returns True when the page was drawn, False when it was reused. `extra_key`: what else the page
+    is drawn from (data computed only when it is drawn); `complete(report)`: computes that data
+    before drawing."""
     path = pathlib.Path(path)
     key_path = path.with_name(path.name + HTML_KEY_SUFFIX)
     key = html_key(report, registry, extra_key)
     try:
         stored = json.loads(key_path.read_text())
+        page = path.read_bytes()
         if (isinstance(stored, dict) and stored.get("key") == key
-                and stored.get("page") == hashlib.sha256(path.read_bytes()).hexdigest()):
+                and stored.get("page") == hashlib.sha256(page).hexdigest()):
+            timed = _ELAPSED.sub(f'<span class="elapsed">{report.elapsed:.1f}</span>'.encode(), page, count=1)
+            if timed != page:
+                _write_page(path, key_path, key, timed)
             return False
     except (OSError, ValueError):
         pass  # no page yet, no key, or a damaged one: drawn again
     if complete is not None:
         complete(report)
-    page = render(report, "html", registry=registry).encode()
+    _write_page(path, key_path, key, render(report, "html", registry=registry).encode())
+    return True
+
+
+# the grading time on the page: the template's own markup (what a report shows of student code is
+# escaped, so no raw tag of theirs can match)
+_ELAPSED = re.compile(rb'<span class="elapsed">[0-9.]+</span>')
+
+
+def _write_page(path, key_path, key, page):
     write_atomic(path, page)
     write_atomic(key_path, json.dumps({"key": key, "page": hashlib.sha256(page).hexdigest()}) + "\n")
-    return True
 
 
 def html_key(report, registry=None, extra=None):
