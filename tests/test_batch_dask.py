@@ -57,14 +57,14 @@ def test_the_kit_version_follows_the_grading_code(tmp_path, monkeypatch):
         (tmp_path / package).mkdir()
         (tmp_path / package / "engine.py").write_text("x = 1\n")
     monkeypatch.setattr(batch, "KIT_ROOT", tmp_path)
-    batch.kit_version.cache_clear()
+    batch.kit_hash.cache_clear()
     try:
         before = batch.kit_version()
-        batch.kit_version.cache_clear()
+        batch.kit_hash.cache_clear()
         (tmp_path / "micrograd_ref" / "engine.py").write_text("x = 2\n")
         assert batch.kit_version() != before
     finally:
-        batch.kit_version.cache_clear()
+        batch.kit_hash.cache_clear()
 
 
 # ---------------------------------------------------------------------------------------------

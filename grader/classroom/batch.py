@@ -108,9 +108,10 @@ def settings_hash(settings):
 
 @functools.cache
 def kit_hash():
-    """A hash of the grader's code and data and of the reference it grades against: a result made by
-    another version of the kit is not reused."""
-    return tree_digest((KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"), KIT_ROOT, (".py", ".json", ".toml"))
+    """A hash of the grader's code, data and templates and of the reference it grades against
+    (grader/ and micrograd_ref/): a result made by another version of the kit is not reused, and two
+    machines with the same hash grade alike."""
+    return tree_digest((KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"), KIT_ROOT)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,11 +121,9 @@ class KitMismatch(Exception):
     """A grader (a Dask worker) whose kit is not the one the client runs: its grades could differ."""
 
 
-@functools.lru_cache(maxsize=1)
 def kit_version():
-    """A hash of the grading code (grader/ and micrograd_ref/: sources, data, templates): two
-    machines with the same hash grade alike."""
-    return tree_digest((KIT_ROOT / "grader", KIT_ROOT / "micrograd_ref"), KIT_ROOT)[:16]
+    """kit_hash, short: what a Dask task carries to check that its worker runs the client's kit."""
+    return kit_hash()[:16]
 
 
 def grade_student(student, files, settings, torch_store=None, kit=None, source=None):
