@@ -17,6 +17,22 @@ EXERCISES = ROOT / "exercises"
 SYSTEM_PYTHON = pathlib.Path("/usr/bin/python3")
 # where engine.add's backward does its work in the answer key: attack code goes before it
 ADD_BACKWARD = "            self.grad += out.grad\n"
+# four processes of 120 MiB each, within a per-process limit and together above a test's 200 MiB:
+# prints how many of them lived
+MEMORY_HOG = '''
+import os, sys, time
+if not getattr(sys, "_hogged", False):
+    sys._hogged = True
+    pids = []
+    for _ in range(4):
+        pid = os.fork()
+        if pid == 0:
+            hog = b"x" * (120 << 20)  # each within the per-process limit, together four times it
+            time.sleep(3)
+            os._exit(0)
+        pids.append(pid)
+    print("survivors", sum(1 for pid in pids if os.waitpid(pid, 0)[1] == 0))
+'''
 
 
 def can_be_nobody():

@@ -16,7 +16,7 @@ import pytest
 
 from grader import config
 from grader.pipeline.sandbox import Limits, probe
-from tests.hostile_kit import ROOT, by_id, full, submission, wait_until_gone, world_dir
+from tests.hostile_kit import MEMORY_HOG, ROOT, by_id, full, submission, wait_until_gone, world_dir
 
 SANDBOX = probe()
 needs_bwrap = pytest.mark.skipif(not SANDBOX.bwrap, reason="the forked core needs bubblewrap with user namespaces")
@@ -321,30 +321,14 @@ def test_each_slot_waits_alone_in_cgroups_of_its_own_and_unused_ones_end_with_th
     assert [f for fs in folders.values() for f in fs if f.exists()] == []
 
 
-HOG = '''
-import os, sys, time
-if not getattr(sys, "_hogged", False):
-    sys._hogged = True
-    pids = []
-    for _ in range(4):
-        pid = os.fork()
-        if pid == 0:
-            hog = b"x" * (120 << 20)  # each within the per-process limit, together four times it
-            time.sleep(3)
-            os._exit(0)
-        pids.append(pid)
-    print("survivors", sum(1 for pid in pids if os.waitpid(pid, 0)[1] == 0))
-'''
-
-
 @needs_cgroups
-@pytest.mark.parametrize("joined", ["at-the-start", "with-the-test"])
-def test_a_tests_memory_is_bounded_whenever_its_slot_joined_its_cgroups(folder, monkeypatch, joined):
+def test_a_tests_memory_is_bounded_when_its_slot_joins_its_cgroups_with_the_test(folder, monkeypatch):
+    """Cgroups that could not be made at the template's start come with the test (the usual way, at
+    the start, is what every other containment test goes through)."""
     from grader.pipeline import fork_core
 
-    if joined == "with-the-test":  # cgroups that could not be made at the start
-        monkeypatch.setattr(fork_core.Template, "_join_early", lambda self, version: None)
-    sub = submission(folder / "sub", engine_add=HOG, append={"engine.py": WHICH_CORE})
+    monkeypatch.setattr(fork_core.Template, "_join_early", lambda self, version: None)
+    sub = submission(folder / "sub", engine_add=MEMORY_HOG, append={"engine.py": WHICH_CORE})
     tests = grade(sub, ["engine.add", "engine.mul"], memory=200 << 20)
     add = tests["engine.add"]
     survivors = printed(add, "survivors")

@@ -21,7 +21,7 @@ from grader import config
 from grader.classroom import batch
 from grader.pipeline import intake
 from grader.pipeline.sandbox import ConfinementMissing, Limits, probe
-from tests.hostile_kit import (EXERCISES, ROOT, SOLUTIONS, by_id, can_be_nobody, full, grade, submission,
+from tests.hostile_kit import (EXERCISES, MEMORY_HOG, ROOT, SOLUTIONS, by_id, can_be_nobody, full, grade, submission,
                                wait_until_gone, world_dir)
 from tests.test_gradescope import autograder_zip  # noqa: F401  (a fixture)
 
@@ -302,21 +302,7 @@ if not getattr(sys, "_bombed", False):
 @needs_bwrap
 @pytest.mark.skipif(not SANDBOX.cgroup, reason="a whole-test memory bound needs cgroups (root)")
 def test_memory_is_bounded_for_the_whole_test_not_per_process(folder):
-    sub = submission(folder / "sub", engine_add='''
-import os, sys, time
-if not getattr(sys, "_hogged", False):
-    sys._hogged = True
-    pids = []
-    for _ in range(4):
-        pid = os.fork()
-        if pid == 0:
-            hog = b"x" * (120 << 20)  # each within the per-process limit, together four times it
-            time.sleep(3)
-            os._exit(0)
-        pids.append(pid)
-    survivors = sum(1 for pid in pids if os.waitpid(pid, 0)[1] == 0)
-    print("survivors", survivors)
-''')
+    sub = submission(folder / "sub", engine_add=MEMORY_HOG)
     tests = by_id(grade(sub, ["engine.add", "engine.mul"], limits={"memory": 200 << 20}))
     add = tests["engine.add"]
     printed = [line for line in add["output"].splitlines() if line.startswith("survivors")]
