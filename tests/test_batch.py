@@ -265,10 +265,10 @@ def test_a_student_is_graded_from_the_bytes_read_not_from_the_folder_later(tmp_p
     assert "nn.py" not in batch.read_submission(folder).files
 
 
-def test_students_at_once_by_default_twice_the_cores_within_the_memory():
+def test_students_at_once_by_default_one_per_core_within_the_memory():
     settings = config.Settings()  # 1 GiB a test
     gib = 1 << 30
-    assert batch.default_workers(settings, cores=2, memory=24 * gib) == 4
+    assert batch.default_workers(settings, cores=2, memory=24 * gib) == 2
     assert batch.default_workers(settings, cores=64, memory=16 * gib) == 16
     assert batch.default_workers(settings, cores=8, memory=gib // 2) == 1
     small = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, memory=256 << 20))

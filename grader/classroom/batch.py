@@ -245,17 +245,18 @@ def _confinement(settings):
 
 
 def default_workers(settings, cores=None, memory=None):
-    """Students graded at once by default: twice the cores (a student's children spend much of
-    their time starting or waiting out a hung test's wall limit, not computing), but no more than
-    the memory holds with every one of them at its test's memory limit."""
+    """Students graded at once by default: one per core, so that a child never waits for a core
+    while its wall limit runs (more at once is faster, since children spend much of their time
+    starting or waiting out a hung test's limit, but brings slow and correct code nearer its wall
+    limit), and no more than the memory holds with every one of them at its test's memory limit."""
     cores = cores or os.cpu_count() or 1
     if memory is None:
         try:
             memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
         except (ValueError, OSError):
             memory = 0
-    fit = memory // max(1, settings.limits.memory) if memory > 0 else 2 * cores
-    return max(1, min(2 * cores, fit))
+    fit = memory // max(1, settings.limits.memory) if memory > 0 else cores
+    return max(1, min(cores, fit))
 
 
 def per_student_jobs(workers, cores=None):
@@ -365,7 +366,7 @@ def add_arguments(parser):
     parser.add_argument("class_dir", metavar="DIR", nargs="?", help="one sub-folder per student")
     parser.add_argument("--out", default="grades.csv", help="the gradebook (default: grades.csv); the JSON "
                         "results go to a folder of the same name beside it, the analytics to .html")
-    parser.add_argument("--jobs", type=int, help="students graded at once (default: twice the machine's cores, as many as its memory holds at the "
+    parser.add_argument("--jobs", type=int, help="students graded at once (default: the machine's cores, no more than its memory holds at the "
                         "memory limit; with --scheduler local: worker processes, default the cores)")
     parser.add_argument("--force", action="store_true", help="grade again students whose files did not change")
     parser.add_argument("--shard", help="grade only shard i of n (i/n), e.g. 2/4, on one of n machines")
