@@ -7,10 +7,10 @@ reference piece and no student file: those reach each test's child on that child
 
 At start it forks one waiting process per socket, in a fixed order, so that every run forks each
 test id's process from the same state (what the forked child allocates, and with it the addresses
-of the student's objects, repeats run to run). Each waiting process first joins the cgroups the parent made
-for its test (memory and process count of that test alone), sent at the start, all slots at once
-(or with its pipes, when they could not be made then). When the parent hands a waiting process its
-pipes (events, cases, output), it
+of the student's objects, repeats run to run). Each waiting process first joins the cgroups the
+parent made for its test (memory and process count of that test alone), sent at the start, all
+slots at once (or with its pipes, when they could not be made then). When the parent hands a
+waiting process its pipes (events, cases, output), it
 
 1. joins the test's cgroups, unless it did at the start;
 2. enters a new user namespace (no capability in the sandbox's), and new PID, network, IPC, UTS
@@ -29,6 +29,7 @@ When the test's init ends, the waiting process sends its status on its socket an
 from the parent on the socket (a timeout) kills the test's namespace first.
 """
 import ctypes
+import functools
 import os
 import select
 import socket
@@ -110,6 +111,7 @@ _NS_ARCH = {
 _CLONE_FLAGS_NS = _NAMESPACES | _CLONE_NEWCGROUP | 0x00000080  # and CLONE_NEWTIME
 
 
+@functools.cache  # made once, in the template (load_child): every child forked from it has it
 def no_namespaces_program(machine):
     """The BPF program: new namespaces (unshare, setns, clone with a namespace flag) and mounts
     refused with EPERM; clone3, whose flags sit behind a pointer a filter cannot read, with ENOSYS
@@ -137,12 +139,9 @@ class _Fprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-_PROGRAM = []  # no_namespaces_program for this machine, made once in the template (load_child)
-
-
 def no_namespaces():
     """Load no_namespaces_program for this machine (no_new_privs is already set)."""
-    program = _PROGRAM[0] if _PROGRAM else no_namespaces_program(os.uname().machine)
+    program = no_namespaces_program(os.uname().machine)
     buf = ctypes.create_string_buffer(program)
     fprog = _Fprog(len(program) // 8, ctypes.cast(buf, ctypes.c_void_p))
     _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
@@ -271,7 +270,7 @@ def load_child():
     import ast, base64, resource, traceback  # noqa: E401,F401
 
     module.landlock_abi()
-    _PROGRAM.append(no_namespaces_program(os.uname().machine))
+    no_namespaces_program(os.uname().machine)
     return module
 
 

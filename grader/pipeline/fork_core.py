@@ -68,7 +68,6 @@ class Template:
         a cgroup waits for the kernel (an RCU grace period), and joins close together share that
         wait, where one at each test's start would pay it every time. A slot without them (they
         could not be made) gets its cgroups with its test."""
-        self.cgroup_version = version
         for slot, sock in enumerate(self.socks):
             folders = sb._make_cgroups(version, self.limits)
             if not folders:
@@ -90,7 +89,7 @@ class Template:
         folders = self.cgroups.pop(slot, None)
         if folders and (limits.memory, limits.processes) != (self.limits.memory, self.limits.processes):
             try:
-                sb._limit_cgroups(self.cgroup_version, folders, limits)
+                sb._limit_cgroups(self.sandbox.cgroup, folders, limits)
             except OSError:
                 pass  # the template's own limits stay: the kernel would refuse only a limit below the usage
         return folders

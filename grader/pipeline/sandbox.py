@@ -471,13 +471,15 @@ def run_cases(exercise, cases, files, limits=None, python=None, run_as=None, san
     outcome = RunOutcome(test_id)
     names = sorted(n for n in files if _safe_relative(n)) if source else [n for n in STUDENT_FILES if n in files]
 
+    runner = exercise.runner_source()
+
     def make_job(layout, events_fd):
         return {
             "test_id": test_id, "events_fd": events_fd,
             # the exercise's child-side runner (grader/exercises/child/): code that drives the student's,
             # holding no reference
-            "runner": {"source": exercise.runner_source(), "code": compiled_runner(exercise.runner_source()),
-                       "entry": exercise.entry, "args": exercise.entry_args},
+            "runner": {"source": runner, "code": compiled_runner(runner), "entry": exercise.entry,
+                       "args": exercise.entry_args},
             "student_files": names,
             "source": source or f"{test_id.split('.')[0]}.py", "site": layout.get("site", []),
             "definitions_only": bool(definitions_only),
