@@ -4,7 +4,7 @@ exits), graded by `python -m grader batch`, then the same submissions as noteboo
 
     .venv/bin/python bench/bench_batch.py [--students 46] [--nbgrader N] [--jobs J]
     .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 2,4 --dask
-    .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 8   # the cores' ratio
+    .venv/bin/python bench/bench_batch.py --students 200 --nbgrader 0 --jobs-list 4,8   # the cores' ratio
 
 `--cores fresh,fork` (the default) grades the class with each grading core ([grading] core): a
 sandbox and interpreter per test id, against one sandbox per submission whose template forks each
