@@ -48,10 +48,11 @@ def test_a_runner_compiled_by_the_grader_is_taken_only_by_the_same_interpreter()
         child.load_runner(source, sandbox.compiled_runner(source))
         assert child._kit_runner_probe() == "source"  # the grader's compilation of that same source
         assert child._kit_runner_probe.__code__.co_filename == child.RUNNER_FILE
-        same = base64.b64encode(importlib.util.MAGIC_NUMBER + marshal.dumps(other)).decode()
+        header = (1).to_bytes(4, "little") + importlib.util.source_hash(source.encode())  # a .pyc's flags, hash
+        same = base64.b64encode(importlib.util.MAGIC_NUMBER + header + marshal.dumps(other)).decode()
         child.load_runner(source, same)
         assert child._kit_runner_probe() == "bytecode"  # the code given is what runs
-        stale = base64.b64encode(b"\x00\x00\r\n" + marshal.dumps(other)).decode()
+        stale = base64.b64encode(b"\x00\x00\r\n" + header + marshal.dumps(other)).decode()
         child.load_runner(source, stale)
         assert child._kit_runner_probe() == "source"  # another version's magic: compiled from source
     finally:

@@ -463,16 +463,15 @@ def load_part(part, source, ref, definitions_only=False):
 
 def load_runner(source, code=None):
     """Define the exercise's runner functions here, before any student code runs. `code`: the
-    parent's compilation of `source` (base64 of the import magic number and the marshalled code),
+    parent's compilation of `source` (base64 of a .pyc's bytes: magic number, flags, hash, code),
     used when this interpreter's magic number is the same, else `source` is compiled here."""
     if code:
         import base64
         import marshal
 
         data = base64.b64decode(code)
-        magic = importlib.util.MAGIC_NUMBER
-        if data[:len(magic)] == magic:
-            exec(marshal.loads(data[len(magic):]), globals())
+        if data[:4] == importlib.util.MAGIC_NUMBER:
+            exec(marshal.loads(data[16:]), globals())
             return
     exec(compile(source, RUNNER_FILE, "exec"), globals())
 

@@ -368,32 +368,34 @@ def reference_pieces(exercise, ref_dir=None):
 
 @functools.lru_cache(maxsize=None)
 def compiled_pieces(exercise, ref_dir="/grader/ref"):
-    """reference_pieces with each module's bytecode beside it (`__pycache__`, unchecked hash-based
-    .pyc, PEP 552), as the child at `ref_dir` would compile it: trusted code compiled once here
-    instead of in every child. A child of another Python version ignores them and compiles."""
-    import importlib.util
-    import marshal
-
+    """reference_pieces with each module's bytecode beside it (`__pycache__`, see pyc), as the child
+    at `ref_dir` would compile it: trusted code compiled once here instead of in every child. A
+    child of another Python version ignores them and compiles."""
     out = dict(reference_pieces(exercise))
     for rel, data in list(out.items()):
         folder, name = rel.rsplit("/", 1)
-        code = compile(data, f"{ref_dir}/{rel}", "exec", dont_inherit=True)
-        header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
-        out[f"{folder}/__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = header + marshal.dumps(code)
+        out[f"{folder}/__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = pyc(data, f"{ref_dir}/{rel}")
     return out
 
 
 @functools.lru_cache(maxsize=64)
 def compiled_runner(source):
     """An exercise's child-side source compiled here, once (trusted code), as child.load_runner
-    takes it: base64 of this interpreter's import magic number and the marshalled code."""
+    takes it: base64 of its pyc."""
+    from grader.pipeline.child import RUNNER_FILE
+
+    return base64.b64encode(pyc(source.encode(), RUNNER_FILE)).decode()
+
+
+def pyc(data, filename):
+    """Trusted source `data` compiled as `filename`, in the layout of an unchecked hash-based .pyc
+    (PEP 552): this interpreter's magic number, flags, the source's hash, the marshalled code."""
     import importlib.util
     import marshal
 
-    from grader.pipeline.child import RUNNER_FILE
-
-    code = compile(source, RUNNER_FILE, "exec", dont_inherit=True)
-    return base64.b64encode(importlib.util.MAGIC_NUMBER + marshal.dumps(code)).decode()
+    code = compile(data, filename, "exec", dont_inherit=True)
+    header = importlib.util.MAGIC_NUMBER + (1).to_bytes(4, "little") + importlib.util.source_hash(data)
+    return header + marshal.dumps(code)
 
 
 def _exercise(exercise):
