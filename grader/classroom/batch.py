@@ -280,6 +280,7 @@ def grade_class(class_dir, out_csv, settings=None, workers=None, force=False, sh
     results_dir.mkdir(parents=True, exist_ok=True)
     students = [s for s in find_students(class_dir, skip=[results_dir]) if in_shard(s.name, shard)]
     work = plan(students, results_dir, settings, force)
+    workers = workers or default_workers(settings)
     with contextlib.ExitStack() as stack:
         client = None
         if scheduler is not None and work.todo:
@@ -313,10 +314,9 @@ def _collect(finished, students, reused, out_csv, progress):
     return results, graded
 
 
-def grade_here(students, settings, store, workers=None):
+def grade_here(students, settings, store, workers):
     """Yield the result dict of each student folder in `students` as it finishes, graded by
     `workers` threads in this process (each student's children are sandboxed processes)."""
-    workers = workers or default_workers(settings)
     settings = dataclasses.replace(settings, jobs=per_student_jobs(workers))
 
     def grade_folder(student):
@@ -367,7 +367,7 @@ def add_arguments(parser):
     parser.add_argument("--out", default="grades.csv", help="the gradebook (default: grades.csv); the JSON "
                         "results go to a folder of the same name beside it, the analytics to .html")
     parser.add_argument("--jobs", type=int, help="students graded at once (default: the machine's cores, no more than its memory holds at the "
-                        "memory limit; with --scheduler local: worker processes, default the cores)")
+                        "memory limit); with --scheduler local, that many worker processes")
     parser.add_argument("--force", action="store_true", help="grade again students whose files did not change")
     parser.add_argument("--shard", help="grade only shard i of n (i/n), e.g. 2/4, on one of n machines")
     parser.add_argument("--merge", nargs="+", metavar="SHARD", help="instead of grading, combine shards' "
